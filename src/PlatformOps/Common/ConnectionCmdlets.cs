@@ -1,0 +1,103 @@
+using System.Management.Automation;
+
+namespace PlatformOps.Common
+{
+    /// <summary>A cmdlet that talks to PostgreSQL: -Server, -Port, -Database, -Credential, -PassFile, then profile, then PG* variables.</summary>
+    public abstract class PostgresCmdlet : PlatformCmdlet
+    {
+        /// <summary>Host name or address, optionally host:port. Default: profile, then PGHOST, then localhost.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Server { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int? Port { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Database { get; set; }
+
+        /// <summary>User name and password. Without it, the pass file, PGPASSWORD or ~/.pgpass is used.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>A libpq pass file to read the password from.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? PassFile { get; set; }
+
+        /// <summary>Resolves the PostgreSQL target or stops with a clear error.</summary>
+        protected PostgresTarget ResolvePostgres(string? database = null)
+        {
+            try
+            {
+                return PostgresTarget.Resolve(Server, Port, database ?? Database, Credential,
+                    PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), EffectiveProfile);
+            }
+            catch (PlatformOpsException ex)
+            {
+                Fail(ex);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A cmdlet that talks to Redis: -Server, -Port, -Credential, -PasswordFile, then profile, then REDISCLI_AUTH.</summary>
+    public abstract class RedisCmdlet : PlatformCmdlet
+    {
+        /// <summary>Host name or address, optionally host:port. Default: profile, then 127.0.0.1.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Server { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 65535)]
+        public int? Port { get; set; }
+
+        /// <summary>The Redis password as the credential's password (the user name is ignored unless ACLs are used).</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>A file that holds only the Redis password.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? PasswordFile { get; set; }
+
+        protected RedisTarget ResolveRedis()
+        {
+            try
+            {
+                return RedisTarget.Resolve(Server, Port, Credential,
+                    PasswordFile == null ? null : GetUnresolvedProviderPathFromPSPath(PasswordFile), EffectiveProfile);
+            }
+            catch (PlatformOpsException ex)
+            {
+                Fail(ex);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A cmdlet that talks to a Docker engine: -DockerEndpoint and -ComposeProject, then profile, then DOCKER_HOST.</summary>
+    public abstract class DockerCmdlet : PlatformCmdlet
+    {
+        /// <summary>The engine endpoint as DOCKER_HOST spells it. Default: profile, then DOCKER_HOST, then the local socket.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? DockerEndpoint { get; set; }
+
+        /// <summary>The Compose project. Default: the profile's. '*' means every container of the engine.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ComposeProject { get; set; }
+
+        protected DockerTarget ResolveDocker()
+        {
+            var target = DockerTarget.Resolve(DockerEndpoint, ComposeProject, EffectiveProfile);
+            return target.ComposeProject == "*" ? new DockerTarget(target.Endpoint, null) : target;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Runtime.InteropServices;
+using Docker.DotNet;
+using PlatformOps.Profile;
+
+namespace PlatformOps.Common
+{
+    /// <summary>A Docker engine endpoint and the Compose project of the platform. Resolved from parameters, profile, DOCKER_HOST.</summary>
+    public sealed class DockerTarget
+    {
+        public DockerTarget(string endpoint, string? composeProject)
+        {
+            Endpoint = endpoint;
+            ComposeProject = composeProject;
+        }
+
+        public string Endpoint { get; }
+        public string? ComposeProject { get; }
+
+        public static string DefaultEndpoint =>
+            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "npipe://./pipe/docker_engine" : "unix:///var/run/docker.sock";
+
+        public static DockerTarget Resolve(string? endpoint, string? composeProject, PlatformProfile? profile, Func<string, string?>? environment = null)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            var resolved = PostgresTarget.FirstOf(endpoint, profile?.Docker?.Endpoint, environment("DOCKER_HOST"), DefaultEndpoint)!;
+            var project = PostgresTarget.FirstOf(composeProject, profile?.Docker?.ComposeProject, environment("COMPOSE_PROJECT_NAME"));
+            return new DockerTarget(resolved, project);
+        }
+
+        public DockerClient CreateClient(TimeSpan timeout)
+        {
+            Uri uri;
+            try
+            {
+                uri = new Uri(Endpoint);
+            }
+            catch (UriFormatException ex)
+            {
+                throw new PlatformOpsException("DockerEndpointInvalid", System.Management.Automation.ErrorCategory.InvalidArgument, Endpoint,
+                    $"'{Endpoint}' is not a Docker endpoint. Use unix:///path/docker.sock, tcp://host:port or npipe://./pipe/name.", ex);
+            }
+            return new DockerClientConfiguration(uri, null, timeout).CreateClient();
+        }
+
+        public PlatformOpsException Explain(Exception ex)
+            => new PlatformOpsException("DockerEngineUnreachable", System.Management.Automation.ErrorCategory.ConnectionError, Endpoint,
+                $"Cannot reach the Docker engine at {Endpoint}: {PlatformErrors.Reason(ex)}. Check that dockerd is running, or set -DockerEndpoint / DOCKER_HOST.", ex);
+
+        public override string ToString() => Endpoint;
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using PlatformOps.Profile;
+
+namespace PlatformOps.Common
+{
+    /// <summary>
+    /// The one base of every PlatformOps cmdlet. It owns cancellation (Ctrl+C cancels the token handed to engines),
+    /// the platform profile in force, and the helpers that turn failures into well-formed error records.
+    /// </summary>
+    public abstract class PlatformCmdlet : PSCmdlet, IDisposable
+    {
+        private CancellationTokenSource? _cancellation;
+        private PlatformProfile? _resolvedProfile;
+        private bool _profileResolved;
+
+        /// <summary>The platform profile to use instead of the session's (an object from Import-PlatformProfile, or a path).</summary>
+        [Parameter]
+        [ValidateNotNull]
+        [ProfileTransformation]
+        public PlatformProfile? Profile { get; set; }
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+        protected CancellationToken CancellationToken => (_cancellation ??= new CancellationTokenSource()).Token;
+
+        /// <summary>The profile in force: -Profile, then the session's, then $env:PLATFORMOPS_PROFILE; null when none.</summary>
+        protected PlatformProfile? EffectiveProfile
+        {
+            get
+            {
+                if (!_profileResolved)
+                {
+                    _resolvedProfile = Profile ?? SessionProfile.Current ?? SessionProfile.FromEnvironment();
+                    _profileResolved = true;
+                }
+                return _resolvedProfile;
+            }
+        }
+
+        protected override void BeginProcessing()
+        {
+            _cancellation ??= new CancellationTokenSource();
+        }
+
+        protected override void StopProcessing() => _cancellation?.Cancel();
+
+        /// <summary>Runs an engine's async work on the pipeline thread, cancelled by Ctrl+C.</summary>
+        protected T Await<T>(Func<CancellationToken, Task<T>> work)
+        {
+            try
+            {
+                return work(CancellationToken).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Runs an engine's async work on the pipeline thread, cancelled by Ctrl+C.</summary>
+        protected void Await(Func<CancellationToken, Task> work)
+        {
+            Await<bool>(async ct => { await work(ct).ConfigureAwait(false); return true; });
+        }
+
+        /// <summary>Stops the cmdlet with a terminating error that has a stable id, a category and a remedy.</summary>
+        protected void Fail(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
+            => ThrowTerminatingError(PlatformErrors.Record(errorId, category, target, message, inner));
+
+        /// <summary>Reports one failed input object and lets the pipeline go on.</summary>
+        protected void Report(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
+            => WriteError(PlatformErrors.Record(errorId, category, target, message, inner));
+
+        /// <summary>Turns a PlatformOpsException from an engine into a terminating error.</summary>
+        protected void Fail(PlatformOpsException ex)
+            => ThrowTerminatingError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+
+        /// <summary>Turns a PlatformOpsException from an engine into a non-terminating error.</summary>
+        protected void Report(PlatformOpsException ex)
+            => WriteError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        protected virtual void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _cancellation?.Dispose();
+                _cancellation = null;
+            }
+        }
+    }
+}

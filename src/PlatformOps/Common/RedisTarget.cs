@@ -1,0 +1,123 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using PlatformOps.Profile;
+using StackExchange.Redis;
+
+namespace PlatformOps.Common
+{
+    /// <summary>
+    /// Where a Redis server is and its password. Resolved from explicit parameters, then the profile, then the
+    /// environment redis-cli reads (REDISCLI_AUTH), then 127.0.0.1:6379 without a password.
+    /// </summary>
+    public sealed class RedisTarget
+    {
+        public RedisTarget(string host, int port, string? password, string? container)
+        {
+            Host = host;
+            Port = port;
+            Password = password;
+            Container = container;
+        }
+
+        public string Host { get; }
+        public int Port { get; }
+        public string? Container { get; }
+        internal string? Password { get; }
+        public bool HasPassword => !string.IsNullOrEmpty(Password);
+        public string Endpoint => $"{Host}:{Port}";
+
+        public ConfigurationOptions Options(int timeoutMs = 3000)
+        {
+            var options = new ConfigurationOptions
+            {
+                AbortOnConnectFail = true,
+                ConnectTimeout = timeoutMs,
+                SyncTimeout = timeoutMs,
+                AsyncTimeout = timeoutMs,
+                ConnectRetry = 1,
+                AllowAdmin = true,
+                ClientName = "PlatformOps",
+                Password = Password,
+            };
+            options.EndPoints.Add(Host, Port);
+            return options;
+        }
+
+        /// <summary>Connects, turning the usual failures into errors that say what to do.</summary>
+        public async System.Threading.Tasks.Task<ConnectionMultiplexer> ConnectAsync(int timeoutMs = 3000)
+        {
+            try
+            {
+                using var log = new StringWriter(CultureInfo.InvariantCulture);
+                return await ConnectionMultiplexer.ConnectAsync(Options(timeoutMs), log).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw Explain(ex);
+            }
+        }
+
+        public PlatformOpsException Explain(Exception ex)
+        {
+            var reason = PlatformErrors.Reason(ex);
+            if (reason.IndexOf("NOAUTH", StringComparison.OrdinalIgnoreCase) >= 0
+                || reason.IndexOf("WRONGPASS", StringComparison.OrdinalIgnoreCase) >= 0
+                || reason.IndexOf("AuthenticationFailure", StringComparison.OrdinalIgnoreCase) >= 0
+                || reason.IndexOf("invalid password", StringComparison.OrdinalIgnoreCase) >= 0)
+                return new PlatformOpsException("RedisAuthenticationFailed", ErrorCategory.AuthenticationError, this,
+                    $"Redis at {Endpoint} refused the password. Check -Credential or the profile's PasswordFile.", ex);
+            return new PlatformOpsException("RedisUnreachable", ErrorCategory.ConnectionError, this,
+                $"Cannot connect to Redis at {Endpoint}: {FirstLine(reason)}. Check that the server is running and the host and port are right.", ex);
+        }
+
+        private static string FirstLine(string s)
+        {
+            var cut = s.IndexOf(';');
+            return cut > 0 ? s.Substring(0, cut) : s;
+        }
+
+        public override string ToString() => $"redis://{Host}:{Port}";
+
+        public static RedisTarget Resolve(string? server, int? port, PSCredential? credential, string? passwordFile,
+            PlatformProfile? profile, Func<string, string?>? environment = null)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            var settings = profile?.Redis;
+            var host = server;
+            int? portFromServer = null;
+            if (!string.IsNullOrEmpty(host))
+            {
+                var colon = host!.LastIndexOf(':');
+                if (colon > 0 && int.TryParse(host.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
+                {
+                    portFromServer = p;
+                    host = host.Substring(0, colon);
+                }
+            }
+            host = PostgresTarget.FirstOf(host, settings?.Host, "127.0.0.1")!;
+            var resolvedPort = port ?? portFromServer ?? settings?.Port ?? 6379;
+            string? password;
+            if (credential != null) password = Secrets.Reveal(credential.Password);
+            else
+            {
+                var file = PostgresTarget.FirstOf(passwordFile, settings?.PasswordFile);
+                if (file != null)
+                {
+                    try
+                    {
+                        password = File.ReadAllText(file).Trim('\r', '\n');
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        throw new PlatformOpsException("RedisPasswordFileUnreadable", ErrorCategory.ReadError, file,
+                            $"The Redis password file '{file}' cannot be read: {ex.Message}", ex);
+                    }
+                }
+                else password = environment("REDISCLI_AUTH");
+            }
+            return new RedisTarget(host, resolvedPort, password, settings?.Container);
+        }
+    }
+}

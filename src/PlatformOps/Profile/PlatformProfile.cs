@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PlatformOps.Common;
+
+namespace PlatformOps.Profile
+{
+    /// <summary>
+    /// One platform described in one JSON file: where its Docker engine, PostgreSQL, Redis and service health endpoints
+    /// are, and where its backups go. Paths inside the file are relative to the file's own folder.
+    /// Credentials are never stored here, only the paths of pass files.
+    /// </summary>
+    public sealed class PlatformProfile
+    {
+        public string Name { get; set; } = "platform";
+        public DockerSettings? Docker { get; set; }
+        public PostgresSettings? Postgres { get; set; }
+        public RedisSettings? Redis { get; set; }
+        public List<EndpointSettings> Services { get; set; } = new List<EndpointSettings>();
+        public List<EndpointSettings> Monitoring { get; set; } = new List<EndpointSettings>();
+        public BackupSettings? Backup { get; set; }
+
+        /// <summary>The file this profile was read from, if any.</summary>
+        [JsonIgnore]
+        public string? Path { get; set; }
+
+        public override string ToString() => Path == null ? Name : $"{Name} ({Path})";
+
+        internal static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions
+        {
+            PropertyNameCaseInsensitive = true,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            WriteIndented = true,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        };
+
+        /// <summary>Reads and validates a profile file.</summary>
+        public static PlatformProfile Load(string path)
+        {
+            var full = System.IO.Path.GetFullPath(path);
+            if (!File.Exists(full))
+                throw new PlatformOpsException("PlatformProfileNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, path,
+                    $"The platform profile '{full}' does not exist. Check the path, or run 'build.ps1 -Task LabUp' to create the lab's profile.");
+            PlatformProfile? profile;
+            try
+            {
+                profile = JsonSerializer.Deserialize<PlatformProfile>(File.ReadAllText(full), JsonOptions);
+            }
+            catch (JsonException ex)
+            {
+                throw new PlatformOpsException("PlatformProfileInvalid", System.Management.Automation.ErrorCategory.InvalidData, path,
+                    $"The platform profile '{full}' is not valid JSON: {ex.Message}", ex);
+            }
+            if (profile == null)
+                throw new PlatformOpsException("PlatformProfileInvalid", System.Management.Automation.ErrorCategory.InvalidData, path,
+                    $"The platform profile '{full}' is empty.");
+            profile.Path = full;
+            profile.ResolvePaths(System.IO.Path.GetDirectoryName(full) ?? ".");
+            return profile;
+        }
+
+        private void ResolvePaths(string baseDirectory)
+        {
+            string? Rooted(string? p) => string.IsNullOrEmpty(p) ? p : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDirectory, p));
+            if (Postgres != null)
+            {
+                Postgres.PassFile = Rooted(Postgres.PassFile);
+                Postgres.WalArchive = Rooted(Postgres.WalArchive);
+            }
+            if (Redis != null) Redis.PasswordFile = Rooted(Redis.PasswordFile);
+            if (Backup != null) Backup.Path = Rooted(Backup.Path);
+        }
+    }
+
+    public sealed class DockerSettings
+    {
+        /// <summary>The engine endpoint, as DOCKER_HOST spells it (unix:///var/run/docker.sock, tcp://127.0.0.1:2375).</summary>
+        public string? Endpoint { get; set; }
+        /// <summary>The Docker Compose project whose containers make up the platform.</summary>
+        public string? ComposeProject { get; set; }
+    }
+
+    public sealed class PostgresSettings
+    {
+        public string? Host { get; set; }
+        public int? Port { get; set; }
+        public string? Database { get; set; }
+        public string? Username { get; set; }
+        /// <summary>A libpq pass file (host:port:database:user:password lines).</summary>
+        public string? PassFile { get; set; }
+        /// <summary>The container PostgreSQL runs in, when it runs in one.</summary>
+        public string? Container { get; set; }
+        public string? DataDirectory { get; set; }
+        public string? WalArchive { get; set; }
+        /// <summary>libpq sslmode: disable, prefer (default), require, verify-ca, verify-full.</summary>
+        public string? SslMode { get; set; }
+    }
+
+    public sealed class RedisSettings
+    {
+        public string? Host { get; set; }
+        public int? Port { get; set; }
+        /// <summary>A file holding only the Redis password (requirepass).</summary>
+        public string? PasswordFile { get; set; }
+        public string? Container { get; set; }
+        public string? DataDirectory { get; set; }
+    }
+
+    /// <summary>An HTTP endpoint that answers a health probe.</summary>
+    public sealed class EndpointSettings
+    {
+        public string Name { get; set; } = string.Empty;
+        public string Url { get; set; } = string.Empty;
+        public string? Container { get; set; }
+        /// <summary>Latency in milliseconds above which a 2xx answer counts as Degraded.</summary>
+        public int? DegradedAfterMs { get; set; }
+    }
+
+    public sealed class BackupSettings
+    {
+        public string? Path { get; set; }
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using PlatformOps.Common;
+using PlatformOps.Health;
+using PlatformOps.Profile;
+
+namespace PlatformOps.Services
+{
+    /// <summary>Probes HTTP health endpoints in parallel: 2xx is Healthy, slow 2xx is Degraded, anything else Unhealthy.</summary>
+    public static class ServiceProber
+    {
+        /// <summary>One client for the process: connection reuse keeps repeated probes cheap.</summary>
+        private static readonly HttpClient Client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseProxy = false })
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+
+        public const int DefaultDegradedAfterMs = 1000;
+
+        public static Task<ServiceCheck[]> ProbeAllAsync(IEnumerable<EndpointSettings> endpoints, TimeSpan timeout, CancellationToken cancellationToken)
+            => Task.WhenAll(endpoints.Select(e => ProbeAsync(e, timeout, cancellationToken)));
+
+        public static async Task<ServiceCheck> ProbeAsync(EndpointSettings endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var check = new ServiceCheck { Name = endpoint.Name, Url = endpoint.Url, Container = endpoint.Container };
+            if (!Uri.TryCreate(endpoint.Url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                check.Status = HealthStatus.Unknown;
+                check.Detail = $"'{endpoint.Url}' is not an http(s) URL";
+                return check;
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                using var response = await Client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+                check.LatencyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+                check.StatusCode = (int)response.StatusCode;
+                var snippet = Secrets.Redact(body.Length > 200 ? body.Substring(0, 200) : body).Trim();
+                if (response.IsSuccessStatusCode)
+                {
+                    var slowAfter = endpoint.DegradedAfterMs ?? DefaultDegradedAfterMs;
+                    check.Status = check.LatencyMs > slowAfter ? HealthStatus.Degraded : HealthStatus.Healthy;
+                    check.Detail = check.Status == HealthStatus.Degraded ? $"slow: {check.LatencyMs:0} ms > {slowAfter} ms" : snippet;
+                }
+                else
+                {
+                    check.Status = HealthStatus.Unhealthy;
+                    check.Detail = $"HTTP {check.StatusCode} {response.ReasonPhrase}".Trim();
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                check.LatencyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+                check.Status = HealthStatus.Unhealthy;
+                check.Detail = $"no answer within {timeout.TotalSeconds:0.#} s";
+            }
+            catch (HttpRequestException ex)
+            {
+                check.LatencyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+                check.Status = HealthStatus.Unhealthy;
+                check.Detail = ex.InnerException is SocketException se ? $"{se.SocketErrorCode}: {se.Message}" : PlatformErrors.Reason(ex);
+            }
+            return check;
+        }
+    }
+}
