@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PlatformOps.Common;
@@ -20,6 +21,8 @@ namespace PlatformOps.Profile
         public RedisSettings? Redis { get; set; }
         public List<EndpointSettings> Services { get; set; } = new List<EndpointSettings>();
         public List<EndpointSettings> Monitoring { get; set; } = new List<EndpointSettings>();
+        /// <summary>Readiness targets, weights and the paths the checklist reads. Null: every default.</summary>
+        public ReadinessSettings? Readiness { get; set; }
         public BackupSettings? Backup { get; set; }
 
         /// <summary>The file this profile was read from, if any.</summary>
@@ -72,6 +75,7 @@ namespace PlatformOps.Profile
             }
             if (Redis != null) Redis.PasswordFile = Rooted(Redis.PasswordFile);
             if (Backup != null) Backup.Path = Rooted(Backup.Path);
+            Readiness?.ResolvePaths(Rooted);
         }
     }
 
@@ -122,5 +126,63 @@ namespace PlatformOps.Profile
     public sealed class BackupSettings
     {
         public string? Path { get; set; }
+    }
+
+    /// <summary>
+    /// What Test-PlatformReadiness measures against: targets (RPO, RTO, backup age, certificate expiry), the weights
+    /// of Get-PlatformHealthScore, and the paths the checklist reads. Every property has a default; relative paths
+    /// are relative to the profile's folder.
+    /// </summary>
+    public sealed class ReadinessSettings
+    {
+        /// <summary>Recovery point objective in minutes: the most data the platform may lose. Default 15.</summary>
+        public double RpoTargetMinutes { get; set; } = 15;
+        /// <summary>Recovery time objective in minutes: the longest a measured restore may take. Default 60.</summary>
+        public double RtoTargetMinutes { get; set; } = 60;
+        /// <summary>The newest backup must be younger than this many hours. Default 26 (daily, with slack).</summary>
+        public double BackupMaxAgeHours { get; set; } = 26;
+        /// <summary>The restore that verified a backup must be younger than this many days. Default 7.</summary>
+        public double VerificationMaxAgeDays { get; set; } = 7;
+        /// <summary>A certificate that expires within this many days is Warn. Default 30.</summary>
+        public double CertificateWarningDays { get; set; } = 30;
+        /// <summary>A certificate that expires within this many days is Fail. Default 7.</summary>
+        public double CertificateCriticalDays { get; set; } = 7;
+        /// <summary>The newest run of Invoke-PlatformTest must be younger than this many hours. Default 24.</summary>
+        public double TestRunMaxAgeHours { get; set; } = 24;
+        /// <summary>Without an earlier run to compare with, a restart within this many minutes counts as recent. Default 60.</summary>
+        public double RestartWindowMinutes { get; set; } = 60;
+        /// <summary>The overall score below which the platform is not ready (verdict, -MinimumScore default). Default 90.</summary>
+        public double MinimumScore { get; set; } = 90;
+
+        /// <summary>Weight of each category in the overall score (Infrastructure, Security, DataManagement, Quality, Documentation).</summary>
+        public Dictionary<string, double> Weights { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        /// <summary>Weight of single checks by id (default 1); 0 leaves a check out of the checklist.</summary>
+        public Dictionary<string, double> CheckWeights { get; set; } = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The folder of the runbooks the checklist names. Default: 'runbooks' beside the profile.</summary>
+        public string? RunbooksPath { get; set; }
+        /// <summary>Runbook file names by topic. Default: Recovery=recovery.md, Tls=tls.md, Secrets=secrets.md, Roles=roles.md.</summary>
+        public Dictionary<string, string>? Runbooks { get; set; }
+        /// <summary>Certificate files (PEM or DER) to check. Default: none besides the served endpoints.</summary>
+        public List<string> CertificatePaths { get; set; } = new List<string>();
+        /// <summary>TLS endpoints (host:port) whose served certificate to check. Default: the PostgreSQL server when its ssl is on.</summary>
+        public List<string> TlsEndpoints { get; set; } = new List<string>();
+        /// <summary>The repository to scan for committed secrets. Default: none (the check is skipped).</summary>
+        public string? RepositoryPath { get; set; }
+        /// <summary>The user's own Pester test files or folders that Invoke-PlatformTest runs after the acceptance suite.</summary>
+        public List<string> TestPaths { get; set; } = new List<string>();
+        /// <summary>Application names whose superuser sessions are maintenance, not services (prefix match).</summary>
+        public List<string>? AdminApplications { get; set; }
+        /// <summary>Where readiness keeps state between runs (restart counts, the last test run). Default: the user's state folder.</summary>
+        public string? StatePath { get; set; }
+
+        internal void ResolvePaths(Func<string?, string?> rooted)
+        {
+            RunbooksPath = rooted(RunbooksPath);
+            RepositoryPath = rooted(RepositoryPath);
+            StatePath = rooted(StatePath);
+            CertificatePaths = CertificatePaths.Select(p => rooted(p) ?? p).ToList();
+            TestPaths = TestPaths.Select(p => rooted(p) ?? p).ToList();
+        }
     }
 }
