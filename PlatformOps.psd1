@@ -19,6 +19,10 @@
         'Import-PlatformProfile'
         'Test-PlatformService'
         'Wait-PlatformHealthy'
+        'Test-PlatformReadiness'
+        'Get-PlatformHealthScore'
+        'Invoke-PlatformTest'
+        'Export-PlatformReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -26,6 +30,7 @@
 
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
+        'PlatformOps.Readiness.format.ps1xml'
     )
 
     PrivateData          = @{

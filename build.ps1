@@ -62,6 +62,7 @@ function Invoke-Build {
     Get-ChildItem (Join-Path $Root 'module') -Filter *.ps1xml | Copy-Item -Destination $ModuleOut
     Get-ChildItem (Join-Path $Root 'module/en-US') -Filter 'about_*.help.txt' -ErrorAction SilentlyContinue | Copy-Item -Destination (Join-Path $ModuleOut 'en-US')
     if (Test-Path (Join-Path $Root 'module/Acceptance')) { Copy-Item (Join-Path $Root 'module/Acceptance') -Destination $ModuleOut -Recurse }
+    if (Test-Path (Join-Path $Root 'docs/runbooks')) { Copy-Item (Join-Path $Root 'docs/runbooks') -Destination $ModuleOut -Recurse }
 
     # One version number: the manifest is stamped from Directory.Build.props.
     $manifest = Get-Content (Join-Path $Root 'PlatformOps.psd1') -Raw
