@@ -7,7 +7,8 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $ResultsPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string[]] $ExcludeTag = @()
+    # Comma-separated tags to skip (a -File argument cannot carry an array).
+    [string] $ExcludeTag = ''
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
@@ -21,7 +22,7 @@ $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultsPath 'pester.xml'
-if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag }
+if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag -split ',' }
 
 $result = Invoke-Pester -Configuration $config
 $summary = [ordered]@{
