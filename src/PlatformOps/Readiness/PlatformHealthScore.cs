@@ -83,6 +83,9 @@ namespace PlatformOps.Readiness
     /// <summary>Computes scores from checklist rows and compares two scores.</summary>
     public static class HealthScoreCalculator
     {
+        /// <summary>Scores have one decimal, rounded half away from zero (56.25 is 56.3).</summary>
+        public static double Round(double value) => Math.Round(value, 1, MidpointRounding.AwayFromZero);
+
         public static double Credit(ReadinessStatus status) => status switch
         {
             ReadinessStatus.Pass => 1.0,
@@ -110,13 +113,13 @@ namespace PlatformOps.Readiness
                     Skipped = rows.Count(c => c.Status == ReadinessStatus.Skipped),
                     Checks = rows,
                 };
-                if (weight > 0) score.Score = Math.Round(100.0 * scored.Sum(c => c.Weight * Credit(c.Status)) / weight, 1);
+                if (weight > 0) score.Score = Round(100.0 * scored.Sum(c => c.Weight * Credit(c.Status)) / weight);
                 else score.Note = rows.Count == 0 ? "no applicable checks (none ran)" : $"no applicable checks ({Words.Plural(rows.Count, "check")} skipped)";
                 categories.Add(score);
             }
             var counted = categories.Where(c => c.Score != null && c.Weight > 0).ToList();
             double? overall = counted.Count == 0 ? (double?)null
-                : Math.Round(counted.Sum(c => c.Weight * c.Score!.Value) / counted.Sum(c => c.Weight), 1);
+                : Round(counted.Sum(c => c.Weight * c.Score!.Value) / counted.Sum(c => c.Weight));
             var result = new PlatformHealthScore
             {
                 Platform = platform,
@@ -146,12 +149,12 @@ namespace PlatformOps.Readiness
         public static void Compare(PlatformHealthScore current, PlatformHealthScore previous)
         {
             current.Previous = previous;
-            current.Change = current.Overall != null && previous.Overall != null ? Math.Round(current.Overall.Value - previous.Overall.Value, 1) : (double?)null;
+            current.Change = current.Overall != null && previous.Overall != null ? Round(current.Overall.Value - previous.Overall.Value) : (double?)null;
             foreach (var category in current.Categories)
             {
                 var before = previous.Category(category.Category);
                 category.PreviousScore = before?.Score;
-                category.Change = category.Score != null && before?.Score != null ? Math.Round(category.Score.Value - before.Score.Value, 1) : (double?)null;
+                category.Change = category.Score != null && before?.Score != null ? Round(category.Score.Value - before.Score.Value) : (double?)null;
             }
             var changes = new List<ReadinessChange>();
             foreach (var now in current.Checks)
