@@ -95,6 +95,8 @@ namespace PlatformOps.Readiness
                 Verbosity = Output.ToString(),
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
             };
+            foreach (var t in Tag ?? Array.Empty<string>()) request.Tag.Add(t);
+            foreach (var t in ExcludeTag ?? Array.Empty<string>()) request.ExcludeTag.Add(t);
             request.PwshPath = PlatformTestRunner.FindPwsh(SessionState.PSVariable.GetValue("PSHOME") as string)
                 ?? FailWith<string>("PwshNotFound", ErrorCategory.ObjectNotFound, "pwsh",
                     "Invoke-PlatformTest runs the tests in a child PowerShell and found no pwsh: not this process, not in $PSHOME, not on PATH. Install PowerShell 7, or set $env:PLATFORMOPS_PWSH to its path.");
