@@ -233,7 +233,7 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
                  .Append("</td><td class=\"").Append(healthClass).Append("\">").Append(c.Health == ContainerHealth.None ? "no check" : c.Health.ToString().ToLowerInvariant())
                  .Append("</td><td class=\"num\">").Append(c.RestartCount).Append("</td><td class=\"num\">").Append(c.Uptime == null ? "–" : E(Words.Span(c.Uptime.Value)))
                  .Append("</td><td class=\"num\">").Append(c.MemoryLimitBytes > 0 ? E(Words.Size(c.MemoryLimitBytes)) : "<span class=\"bad\">none</span>")
-                 .Append("</td><td class=\"num\">").Append(c.CpuLimit > 0 ? N(c.CpuLimit) : "<span class=\"meh\">none</span>")
+                 .Append("</td><td class=\"num\">").Append(c.CpuLimit > 0 ? c.CpuLimit.ToString("0.##", CultureInfo.InvariantCulture) : "<span class=\"meh\">none</span>")
                  .Append("</td><td><code>").Append(E(c.Image)).Append("</code></td></tr>\n");
             }
             h.Append("</tbody></table></section>\n");

@@ -72,7 +72,7 @@ namespace PlatformOps.Readiness.Reports
                 foreach (var c in containers)
                     m.Append("| ").Append(Cell(c.Name)).Append(" | ").Append(c.State).Append(" | ").Append(c.Health == ContainerHealth.None ? "no check" : c.Health.ToString().ToLowerInvariant())
                      .Append(" | ").Append(c.RestartCount).Append(" | ").Append(c.Uptime == null ? "–" : Words.Span(c.Uptime.Value)).Append(" | ")
-                     .Append(c.MemoryLimitBytes > 0 ? Words.Size(c.MemoryLimitBytes) : "none").Append(" | ").Append(c.CpuLimit > 0 ? N(c.CpuLimit) : "none").Append(" |\n");
+                     .Append(c.MemoryLimitBytes > 0 ? Words.Size(c.MemoryLimitBytes) : "none").Append(" | ").Append(c.CpuLimit > 0 ? c.CpuLimit.ToString("0.##", CultureInfo.InvariantCulture) : "none").Append(" |\n");
                 m.Append('\n');
             }
             Section(m, model, "Backups and restore verification", "data.backup-age", "data.backup-verified", "data.rto");
