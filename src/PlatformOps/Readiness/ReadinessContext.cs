@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
@@ -61,6 +62,12 @@ namespace PlatformOps.Readiness
         public Task<RedisStatus> RedisStatus => _redis.Value;
         public Task<ServiceCheck[]> Services => _services.Value;
         public Task<ServiceCheck[]> Monitoring => _monitoring.Value;
+
+        private readonly ConcurrentDictionary<string, object> _shared = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+
+        /// <summary>A probe that several items share (a capability's status, the backup list): started once, on first use.</summary>
+        public Task<T> Shared<T>(string key, Func<Task<T>> probe)
+            => ((Lazy<Task<T>>)_shared.GetOrAdd(key, _ => Start(probe))).Value;
 
         private static Lazy<Task<T>> Start<T>(Func<Task<T>> probe)
             => new Lazy<Task<T>>(() => Task.Run(probe), LazyThreadSafetyMode.ExecutionAndPublication);
