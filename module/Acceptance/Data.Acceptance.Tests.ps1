@@ -49,8 +49,9 @@ Describe 'Redis' -Tag 'Redis' {
 Describe 'Backups' -Tag 'Backup' {
     It 'the newest backup was verified by a restore' {
         if (-not (Test-Capability 'Get-PlatformBackup')) { Set-ItResult -Skipped -Because 'capability not available in this build'; return }
+        if (-not $platform.Backup.Path) { Set-ItResult -Skipped -Because 'the profile has no Backup.Path'; return }
         $latest = Get-PlatformBackup -Profile $platform -Latest
-        $latest | Should -Not -BeNullOrEmpty -Because 'the platform needs a backup (Invoke-PlatformBackup)'
-        $latest.Verified | Should -BeTrue -Because 'a backup counts once a restore proved it (Test-PlatformBackup -Restore)'
+        $latest | Should -Not -BeNullOrEmpty -Because "the platform needs a backup in $($platform.Backup.Path) (Invoke-PlatformBackup)"
+        $latest.RestoreProven | Should -BeTrue -Because "a backup counts once a restore proved it (Get-PlatformBackup -Latest | Test-PlatformBackup -Restore); $($latest.Id) was not"
     }
 }

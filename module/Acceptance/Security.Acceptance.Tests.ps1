@@ -6,6 +6,10 @@ param([string] $ProfilePath)
 
 BeforeDiscovery {
     $platform = if ($ProfilePath) { Get-PlatformProfile -Path $ProfilePath } else { Get-PlatformProfile }
+    # The certificates the readiness checklist checks: the profile's files and endpoints, else what PostgreSQL serves.
+    $certificates = @($platform.Readiness.CertificatePaths | Where-Object { $_ } | ForEach-Object { @{ Target = $_; Kind = 'File' } })
+    $certificates += @($platform.Readiness.TlsEndpoints | Where-Object { $_ } | ForEach-Object { @{ Target = $_; Kind = 'Endpoint' } })
+    if ($certificates.Count -eq 0 -and $platform.Postgres) { $certificates = @(@{ Target = "$($platform.Postgres.Host):$($platform.Postgres.Port)"; Kind = 'Endpoint' }) }
 }
 
 BeforeAll {
@@ -23,8 +27,11 @@ Describe 'Database roles' -Tag 'Roles' {
 }
 
 Describe 'Certificates' -Tag 'Certificates' {
-    It 'are valid and not expiring soon' {
+    It '<Target> is valid and not expiring soon' -ForEach $certificates {
         if (-not (Test-Capability 'Test-PlatformCertificate')) { Set-ItResult -Skipped -Because 'capability not available in this build'; return }
-        Set-ItResult -Skipped -Because 'capability not available in this build'
+        $days = if ($platform.Readiness) { [int][math]::Ceiling($platform.Readiness.CertificateWarningDays) } else { 30 }
+        $test = if ($Kind -eq 'File') { Test-PlatformCertificate -Path $Target -WarningDays $days }
+                else { $hostName, $port = $Target -split ':(?=\d+$)'; Test-PlatformCertificate -Profile $platform -Server $hostName -Port $port -WarningDays $days }
+        "$($test.Status)" | Should -Be 'Pass' -Because ($test.Reasons -join '; ')
     }
 }

@@ -180,3 +180,171 @@ Describe 'Own' {
         $out[1] | Should -Match 'Install-Module -Name Pester -MinimumVersion 5.0'
     }
 }
+
+# A fully prepared lab (archiving on, a verified backup, roles applied, valid certificates, a clean repository, the
+# acceptance suite passed) scores full marks in every category; each fault then turns exactly its items to Warn or
+# Fail and lowers exactly its category, and is undone before the next. Everything made here is named rdy_* and removed.
+BeforeDiscovery {
+    Import-Module $env:PLATFORMOPS_MODULE -Force
+    # The prepared lab needs every capability the checklist stands on.
+    $script:Capabilities = @('Enable-PlatformWalArchiving', 'Invoke-PlatformBackup', 'Test-PlatformBackup', 'Set-DbRole', 'New-PlatformCertificate', 'Find-PlatformSecret') |
+        Where-Object { -not (Get-Command $_ -Module PlatformOps -ErrorAction Ignore) }
+}
+
+Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($Capabilities.Count -gt 0) {
+    BeforeAll {
+        $script:LabProfile = $DockerProfile
+        $lab = Get-Content $LabProfile -Raw | ConvertFrom-Json
+        $env:PGPASSFILE = $lab.Postgres.PassFile
+        function script:Sql([string] $Query) {
+            $out = & psql -X -q -t -A -h $lab.Postgres.Host -p $lab.Postgres.Port -U postgres -d $lab.Postgres.Database -v ON_ERROR_STOP=1 -c $Query 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+            $out
+        }
+        function script:Invoke-Git { & $GitExe -C $Repository -c user.email=readiness@test -c user.name=readiness @args; if ($LASTEXITCODE) { throw "git $args failed" } }
+
+        $script:GitExe = (Get-Command git -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        # Archiving on (restarts agentic-postgres only the first time, and leaves archiving on, as the WAL tests do).
+        $null = Enable-PlatformWalArchiving -Profile $LabProfile -Restart -Confirm:$false
+        $null = Wait-PlatformHealthy -Profile $LabProfile -WaitSec 90 -IntervalSec 1
+        Sql 'create schema if not exists rdy_app; create table if not exists rdy_app.orders(id serial primary key, item text not null); insert into rdy_app.orders(item) select ''item '' || g from generate_series(1, 50) g;' | Out-Null
+
+        # A clean repository with an ignored, private .env and its template.
+        $script:Repository = Join-Path $Work 'repo'
+        $null = New-Item -ItemType Directory -Path $Repository
+        & $GitExe init -q $Repository
+        Set-Content (Join-Path $Repository '.gitignore') '.env'
+        Set-Content (Join-Path $Repository '.env.example') "DB_PASSWORD=change-me`nAPI_URL=http://127.0.0.1:58009"
+        $envFile = Join-Path $Repository '.env'
+        $null = New-Item -ItemType File -Path $envFile; & chmod 600 $envFile
+        Set-Content $envFile "DB_PASSWORD=$([guid]::NewGuid().ToString('N'))`nAPI_URL=http://127.0.0.1:58009"
+        Set-Content (Join-Path $Repository 'README.md') '# platform'
+        Invoke-Git add -A; Invoke-Git commit -q -m init
+
+        $script:Certificate = (New-PlatformCertificate -Path (Join-Path $Work 'ssl') -DnsName localhost -IPAddress 127.0.0.1 -ValidityDays 365 -Confirm:$false).Path
+        $script:Backups = Join-Path $Work 'backups'
+        $null = New-Item -ItemType Directory -Path $Backups
+        function script:New-PreparedProfile([string] $Name, [hashtable] $Readiness = @{}, [string] $BackupPath = $Backups) {
+            $r = @{ RepositoryPath = $Repository; CertificatePaths = @($Certificate); TlsEndpoints = @("$($lab.Postgres.Host):$($lab.Postgres.Port)") }
+            foreach ($k in $Readiness.Keys) { $r[$k] = $Readiness[$k] }
+            $path = New-TestProfile $Name $r
+            $p = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
+            $p.Backup = @{ Path = $BackupPath }
+            $p.Roles = @{ ReadRole = 'rdy_read'; WriteRole = 'rdy_write'; AdminRole = 'rdy_admin'; Schemas = @('rdy_app'); Services = @{ rdy_svc_api = 'write'; rdy_svc_ui = 'read' } }
+            $p.Readiness.StatePath = Join-Path $Work 'state-prepared'   # one state: the Quality item reads the acceptance run
+            $p | ConvertTo-Json -Depth 8 | Set-Content $path
+            $path
+        }
+        $script:Prepared = New-PreparedProfile 'prepared'
+
+        $null = Set-DbRole -Platform -Profile $Prepared -Confirm:$false
+        $null = Invoke-PlatformBackup -Profile $Prepared -Database $lab.Postgres.Database | Test-PlatformBackup -Profile $Prepared -Restore
+        $null = Invoke-PlatformWalSwitch -Profile $Prepared
+        $script:Acceptance = Invoke-PlatformTest -Profile $Prepared -Output None
+
+        $script:Baseline = Test-PlatformReadiness -Profile $Prepared
+        $script:BaselineScore = $Baseline | Get-PlatformHealthScore -Profile $Prepared
+
+        # Which items changed against the baseline, and the categories whose score changed.
+        function script:Compare-Readiness($Rows) {
+            $changed = @($Rows | Where-Object { $id = $_.Id; "$($_.Status)" -ne "$(($Baseline | Where-Object Id -EQ $id).Status)" })
+            $score = $Rows | Get-PlatformHealthScore -Profile $Prepared
+            [pscustomobject]@{
+                Changed    = @($changed.Id | Sort-Object)
+                Statuses   = @($changed | ForEach-Object { "$($_.Status)" } | Sort-Object -Unique)
+                Lowered    = @($score.Categories | Where-Object { $_.Score -lt 100 } | ForEach-Object { "$($_.Category)" })
+                Score      = $score
+                Rows       = $Rows
+            }
+        }
+    }
+
+    AfterAll {
+        Remove-DbRole -Profile $LabProfile -Name rdy_svc_api, rdy_svc_ui, rdy_write, rdy_read, rdy_admin -ReassignTo postgres -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
+        try { Sql 'drop schema if exists rdy_app cascade' | Out-Null } catch { Write-Warning $_ }
+        Remove-Item Env:PGPASSFILE -ErrorAction SilentlyContinue
+    }
+
+    It 'passes the acceptance suite' {
+        $Acceptance.Result | Should -Be 'Passed' -Because (($Acceptance.Tests | Where-Object Result -EQ 'Failed' | ForEach-Object { "$($_.Name): $($_.Message)" }) -join '; ')
+        $Acceptance.Skipped + $Acceptance.NotRun | Should -Be 0 -Because 'every capability is in this build and the profile names every part'
+    }
+
+    It 'scores full marks in every category, every item passing with its evidence' {
+        $Baseline | Where-Object Status -NE 'Pass' | ForEach-Object { "$($_.Id): $($_.Status) $($_.Evidence)" } | Should -BeNullOrEmpty
+        $BaselineScore.Overall | Should -Be 100
+        $BaselineScore.Categories | ForEach-Object { $_.Score | Should -Be 100 -Because "$($_.Name) is fully prepared" }
+        $BaselineScore.Verdict | Should -Be 'Ready'
+        ($Baseline | Where-Object Id -EQ 'data.backup-verified').Evidence | Should -Match 'restored .* ago in .*, checksums verified'
+        ($Baseline | Where-Object Id -EQ 'data.rto').Evidence | Should -Match '^measured RTO .*, within 60 min'
+        ($Baseline | Where-Object Id -EQ 'data.rpo').Evidence | Should -Match '^RPO estimate .* within 15 min'
+        ($Baseline | Where-Object Id -EQ 'security.role-drift').Evidence | Should -Match '^5 roles of the profile''s model .* match'
+        ($Baseline | Where-Object Id -EQ 'security.tls-certificates').Evidence | Should -Match '^2 certificates valid'
+        ($Baseline | Where-Object Id -EQ 'quality.test-suite').Evidence | Should -Match "^$($Acceptance.Passed) passed, 0 failed"
+    }
+
+    It 'broken WAL archiving fails archiving and the RPO, and lowers only data management' {
+        $original = Sql 'show archive_command'
+        try {
+            Sql "alter system set archive_command = '/bin/false'" | Out-Null
+            Sql 'select pg_reload_conf()' | Out-Null
+            $failed = [long](Sql 'select failed_count from pg_stat_archiver')
+            Sql 'insert into rdy_app.orders(item) values (''wal''); select pg_switch_wal();' | Out-Null
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while ([long](Sql 'select failed_count from pg_stat_archiver') -le $failed -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            $result = Compare-Readiness (Test-PlatformReadiness -Profile $Prepared)
+        }
+        finally {
+            Sql "alter system set archive_command = '$($original -replace "'", "''")'" | Out-Null
+            Sql 'select pg_reload_conf()' | Out-Null
+            $null = Invoke-PlatformWalSwitch -Profile $Prepared -TimeoutSec 60
+        }
+        $result.Changed | Should -Be @('data.rpo', 'data.wal-archiving')
+        $result.Statuses | Should -Be @('Fail')
+        $result.Lowered | Should -Be @('DataManagement')
+        ($result.Rows | Where-Object Id -EQ 'data.wal-archiving').Evidence | Should -Match '^archiving is failing'
+        (Get-PlatformWalStatus -Profile $Prepared -SampleSec 0).ArchiveFailing | Should -BeFalse -Because 'the archive command is restored'
+    }
+
+    It 'no backup fails the backup items and lowers only data management' {
+        $empty = Join-Path $Work 'no-backups'
+        $null = New-Item -ItemType Directory -Path $empty
+        $result = Compare-Readiness (Test-PlatformReadiness -Profile (New-PreparedProfile 'nobackup' -BackupPath $empty))
+        $result.Changed | Should -Be @('data.backup-age', 'data.backup-verified', 'data.rto')
+        $result.Statuses | Should -Be @('Fail')
+        $result.Lowered | Should -Be @('DataManagement')
+        ($result.Rows | Where-Object Id -EQ 'data.backup-age').Evidence | Should -Be "no backup set in $empty"
+    }
+
+    It 'an expiring certificate warns on the certificate item and lowers only security' {
+        $soon = (New-PlatformCertificate -Path (Join-Path $Work 'ssl-soon') -DnsName localhost -ValidityDays 20 -Confirm:$false).Path
+        $result = Compare-Readiness (Test-PlatformReadiness -Profile (New-PreparedProfile 'expiring' @{ CertificatePaths = @($Certificate, $soon) }))
+        $result.Changed | Should -Be @('security.tls-certificates')
+        $result.Statuses | Should -Be @('Warn')
+        $result.Lowered | Should -Be @('Security')
+        ($result.Rows | Where-Object Id -EQ 'security.tls-certificates').Evidence | Should -Match ([regex]::Escape($soon) + '.*19 days left')
+    }
+
+    It 'a committed secret fails the repository item and lowers only security' {
+        $leak = Join-Path $Repository 'config.ini'
+        Set-Content $leak "[db]`npassword = Zq8$([guid]::NewGuid().ToString('N').Substring(0, 16))x"
+        Invoke-Git add config.ini; Invoke-Git commit -q -m 'add config'
+        try { $result = Compare-Readiness (Test-PlatformReadiness -Profile $Prepared) }
+        finally { Invoke-Git rm -q config.ini; Invoke-Git commit -q -m 'remove config' }
+        $result.Changed | Should -Be @('security.repository-secrets')
+        $result.Statuses | Should -Be @('Fail')
+        $result.Lowered | Should -Be @('Security')
+        ($result.Rows | Where-Object Id -EQ 'security.repository-secrets').Evidence | Should -Match '^1 secret committed: config.ini:2'
+    }
+
+    It 'a drifted grant fails the role item and lowers only security' {
+        Sql 'grant insert on rdy_app.orders to rdy_read' | Out-Null
+        try { $result = Compare-Readiness (Test-PlatformReadiness -Profile $Prepared) }
+        finally { Sql 'revoke insert on rdy_app.orders from rdy_read' | Out-Null }
+        $result.Changed | Should -Be @('security.role-drift')
+        $result.Statuses | Should -Be @('Fail')
+        $result.Lowered | Should -Be @('Security')
+        ($result.Rows | Where-Object Id -EQ 'security.role-drift').Details | Should -Match 'rdy_read'
+        @(Test-DbRole -Profile $Prepared) | Should -BeNullOrEmpty -Because 'the grant is revoked again'
+    }
+}

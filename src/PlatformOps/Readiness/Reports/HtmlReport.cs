@@ -12,7 +12,7 @@ namespace PlatformOps.Readiness.Reports
     /// One self-contained HTML page: inline CSS and SVG only, no script, no font or image from the network, so that
     /// it opens anywhere, prints well and can be mailed as a file.
     /// </summary>
-    internal static class HtmlReport
+    internal static partial class HtmlReport
     {
         private const string Css = @"
 :root{--pass:#1a7f37;--pass-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--fail:#cf222e;--fail-bg:#ffebe9;--skip:#57606a;--skip-bg:#eaeef2;--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--card:#f6f8fa}
@@ -38,6 +38,7 @@ h3{font-size:15px;margin:18px 0 6px}
 .pill{display:inline-block;min-width:58px;text-align:center;font-size:12px;font-weight:700;padding:1px 8px;border-radius:10px}
 .s-Pass{background:var(--pass-bg);color:var(--pass)}.s-Warn{background:var(--warn-bg);color:var(--warn)}.s-Fail{background:var(--fail-bg);color:var(--fail)}.s-Skipped{background:var(--skip-bg);color:var(--skip)}
 table{width:100%;border-collapse:collapse;font-size:13px}
+table+table,table+h3{margin-top:14px}
 th{text-align:left;font-weight:600;color:var(--muted);border-bottom:2px solid var(--line);padding:5px 8px;white-space:nowrap}
 td{border-bottom:1px solid var(--line);padding:5px 8px;vertical-align:top}
 tr.group td{background:var(--card);font-weight:700;padding-top:8px}
@@ -84,9 +85,9 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
             return h.ToString();
         }
 
-        private static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+        internal static string E(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
 
-        private static string N(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+        internal static string N(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 
         private static string Color(double? score) => score == null ? "var(--skip)" : score >= 90 ? "var(--pass)" : score >= 75 ? "var(--warn)" : "var(--fail)";
 
@@ -239,18 +240,26 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
             h.Append("</tbody></table></section>\n");
         }
 
+        /// <summary>Capability sections (backup sets, WAL status, certificates): implemented where the capability is in the build.</summary>
+        static partial void BackupTable(StringBuilder h, ReportModel model);
+        static partial void WalFacts(StringBuilder h, ReportModel model, ref bool rendered);
+        static partial void CertificateTable(StringBuilder h, ReportModel model);
+
         private static void Backups(StringBuilder h, ReportModel model)
         {
             h.Append("<section id=\"backups\"><h2>Backups and restore verification</h2>\n");
             Facts(h, model, "data.backup-age", "data.backup-verified", "data.rto");
+            BackupTable(h, model);
             h.Append("</section>\n");
         }
 
         private static void Wal(StringBuilder h, ReportModel model)
         {
             h.Append("<section id=\"wal\"><h2>WAL archiving and RPO</h2>\n");
+            var rendered = false;
+            WalFacts(h, model, ref rendered);
             var pg = model.Postgres;
-            if (pg != null)
+            if (!rendered && pg != null)
             {
                 h.Append("<div class=\"facts\">");
                 Fact(h, "PostgreSQL", $"{pg.Version} at {pg.Endpoint}");
@@ -268,11 +277,12 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
         private static void Certificates(StringBuilder h, ReportModel model)
         {
             h.Append("<section id=\"certificates\"><h2>Certificates and secrets</h2>\n");
+            CertificateTable(h, model);
             Facts(h, model, "security.tls-certificates", "security.secrets-hygiene", "security.repository-secrets");
             h.Append("</section>\n");
         }
 
-        private static void Fact(StringBuilder h, string name, string value)
+        internal static void Fact(StringBuilder h, string name, string value)
             => h.Append("<div><b>").Append(E(name)).Append("</b>").Append(E(value)).Append("</div>");
 
         /// <summary>The checks behind a section, as a small table with their evidence and details.</summary>
