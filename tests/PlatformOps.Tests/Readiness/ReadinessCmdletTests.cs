@@ -261,25 +261,23 @@ namespace PlatformOps.Tests.Readiness
         [Fact]
         public void Weights_of_zero_leave_items_out_and_quiet_and_assert_gate_on_fail_and_minimum()
         {
-            // The items this lab may legitimately fail are left out (weight 0), so the rest decides.
-            var ready = _lab.Profile("gate-ready", p => p["Readiness"]!["CheckWeights"] = new JsonObject
-            {
-                ["data.wal-archiving"] = 0, ["quality.test-suite"] = 0, ["infrastructure.restarts-stable"] = 0,
-            });
-            var rows = Checklist(ready);
-            Assert.Equal("left out by the profile (Readiness.CheckWeights sets its weight to 0)", Row(rows, "data.wal-archiving").Evidence);
-            Assert.Equal(ReadinessStatus.Skipped, Row(rows, "data.wal-archiving").Status);
-            Assert.True(_ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Quiet", ready).Objects<bool>().Single());
-            _ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Assert", ready).ShouldSucceed();
+            // A weight of 0 leaves an item out: Skipped with the reason, not scored.
+            var ready = _lab.Profile("gate-ready", p => p["Readiness"]!["CheckWeights"] = new JsonObject { ["documentation.runbook-roles"] = 0 });
+            var rows = Checklist(ready, "-Category Documentation");
+            Assert.Equal("left out by the profile (Readiness.CheckWeights sets its weight to 0)", Row(rows, "documentation.runbook-roles").Evidence);
+            Assert.Equal(ReadinessStatus.Skipped, Row(rows, "documentation.runbook-roles").Status);
+            Assert.Equal(3, rows.Count(r => r.Status == ReadinessStatus.Pass));
+            // Documentation alone passes: ready.
+            Assert.True(_ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Category Documentation -Quiet", ready).Objects<bool>().Single());
+            _ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Category Documentation -Assert", ready).ShouldSucceed();
 
             // A missing runbook is a Fail: -Quiet says false and -Assert stops with the item and its evidence.
             var failing = _lab.Profile("gate-fail", p =>
             {
                 p["Readiness"]!["RunbooksPath"] = Path.Combine(_lab.Folder, "no-runbooks-here");
-                p["Readiness"]!["CheckWeights"] = new JsonObject { ["data.wal-archiving"] = 0, ["quality.test-suite"] = 0 };
             });
-            Assert.False(_ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Quiet", failing).Objects<bool>().Single());
-            var asserted = _ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Assert", failing);
+            Assert.False(_ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Category Documentation -Quiet", failing).Objects<bool>().Single());
+            var asserted = _ps.Invoke("Test-PlatformReadiness -Profile $args[0] -Category Documentation -Assert", failing);
             Assert.Equal("PlatformNotReady", asserted.ErrorId);
             Assert.Contains("The recovery runbook exists", asserted.ErrorMessage, StringComparison.Ordinal);
             Assert.Equal(rows.Count, asserted.Objects<ReadinessCheck>().Count()); // the rows come out before the error
