@@ -65,20 +65,22 @@ namespace PlatformOps.Roles
             {
                 using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
                 using var transaction = connection.BeginTransaction();
-                using var batch = new NpgsqlBatch(connection, transaction);
-                foreach (var step in plan.Steps) batch.BatchCommands.Add(new NpgsqlBatchCommand(step.Sql));
+                // One statement per command, in one transaction: an error names its statement, and nothing stays half done.
+                var index = 0;
                 try
                 {
-                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    for (; index < plan.Steps.Count; index++)
+                    {
+                        using var command = new NpgsqlCommand(plan.Steps[index].Sql, connection, transaction);
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (PostgresException ex)
                 {
-                    var index = ex.BatchCommand == null ? -1 : batch.BatchCommands.IndexOf(ex.BatchCommand);
-                    var statement = index >= 0 ? plan.Steps[index].DisplaySql : "(unknown statement)";
-                    var role = index >= 0 ? plan.Steps[index].Role : null;
-                    throw new PlatformOpsException("DbRoleApplyFailed", ErrorCategory.InvalidOperation, role,
-                        $"PostgreSQL refused '{statement}': {ex.SqlState} {ex.MessageText}. Nothing was changed (the plan runs in one transaction).", ex);
+                    var step = plan.Steps[Math.Min(index, plan.Steps.Count - 1)];
+                    throw new PlatformOpsException("DbRoleApplyFailed", ErrorCategory.InvalidOperation, step.Role,
+                        $"PostgreSQL refused '{step.DisplaySql}': {ex.SqlState} {ex.MessageText}. Nothing was changed (the plan runs in one transaction).", ex);
                 }
             }
             var elapsed = clock.Elapsed;
@@ -268,13 +270,16 @@ from pg_roles r where r.rolname = @role";
                 }
                 using (connection)
                 using (var transaction = connection.BeginTransaction())
-                using (var batch = new NpgsqlBatch(connection, transaction))
                 {
-                    foreach (var s in perDatabase) batch.BatchCommands.Add(new NpgsqlBatchCommand(s));
-                    if (last) batch.BatchCommands.Add(new NpgsqlBatchCommand($"DROP ROLE {ident}"));
+                    var statements = new List<string>(perDatabase);
+                    if (last) statements.Add($"DROP ROLE {ident}");
                     try
                     {
-                        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        foreach (var statement in statements)
+                        {
+                            using var command = new NpgsqlCommand(statement, connection, transaction);
+                            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
                     catch (PostgresException ex)
