@@ -40,7 +40,7 @@ namespace PlatformOps.Roles
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (specs == null) throw new ArgumentNullException(nameof(specs));
             if (schemas != null) foreach (var s in schemas) PgSql.CheckIdentifier(s, "schema", "DbRoleSchema");
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var catalog = await RoleCatalog.ReadAsync(connection, schemas, specs.Where(s => s.Password != null).Select(s => s.Name), cancellationToken).ConfigureAwait(false);
@@ -63,7 +63,7 @@ namespace PlatformOps.Roles
             var clock = Stopwatch.StartNew();
             if (!plan.IsEmpty)
             {
-                using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
                 using var transaction = connection.BeginTransaction();
                 // One statement per command, in one transaction: an error names its statement, and nothing stays half done.
                 var index = 0;
@@ -108,7 +108,7 @@ namespace PlatformOps.Roles
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (schemas != null) foreach (var s in schemas) PgSql.CheckIdentifier(s, "schema", "DbRoleSchema");
             RoleCatalog catalog;
-            using (var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false))
+            using (var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -204,7 +204,7 @@ namespace PlatformOps.Roles
             if (target == null) throw new ArgumentNullException(nameof(target));
             PgSql.CheckIdentifier(role);
             if (reassignTo != null) PgSql.CheckIdentifier(reassignTo);
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             const string sql = @"
 select r.oid, current_user, r.rolname = current_user, (select oid from pg_roles where rolname = @to) is not null,
        (select count(*)::int from pg_shdepend s where s.refclassid = 'pg_authid'::regclass and s.refobjid = r.oid and s.deptype = 'o'),
@@ -261,7 +261,7 @@ from pg_roles r where r.rolname = @role";
                 NpgsqlConnection connection;
                 try
                 {
-                    connection = await dbTarget.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    connection = await dbTarget.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (PlatformOpsException ex)
                 {

@@ -197,7 +197,7 @@ namespace PlatformOps.Wal
             string version, systemId, archiveMode, archiveCommand;
             int major;
             long segmentSize, expected;
-            using (var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false))
+            using (var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
             using (var command = new NpgsqlCommand(@"
 select current_setting('server_version'), current_setting('server_version_num')::int / 10000, (select system_identifier::text from pg_control_system()),
        current_setting('archive_mode'), current_setting('archive_command'), (select setting::bigint from pg_settings where name = 'wal_segment_size'),

@@ -152,7 +152,7 @@ namespace PlatformOps.Wal
                 await WaitForPromotionAsync(restored, result, target, request.Timeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 result.RecoveryDuration = clock.Elapsed - result.CopyDuration;
 
-                using (var connection = await restored.OpenAsync(cancellationToken).ConfigureAwait(false))
+                using (var connection = await restored.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
                 using (var command = new NpgsqlCommand("select pg_last_xact_replay_timestamp(), pg_backend_pid(), (select timeline_id from pg_control_checkpoint())", connection))
                 using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -264,7 +264,7 @@ namespace PlatformOps.Wal
                 }
                 try
                 {
-                    using var connection = await restored.OpenAsync(cancellationToken, 2).ConfigureAwait(false);
+                    using var connection = await restored.OpenCheckedAsync(cancellationToken, 2).ConfigureAwait(false);
                     using var command = new NpgsqlCommand("select pg_is_in_recovery()", connection);
                     if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!) return;
                 }

@@ -127,7 +127,7 @@ namespace PlatformOps.Wal
                 throw new PlatformOpsException("PlatformWalArchiveCommandInvalid", ErrorCategory.InvalidArgument, request.ArchiveCommand,
                     "An archive command must copy %p (the segment's path); see the PostgreSQL documentation of archive_command.");
 
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var (settings, version) = await ReadSettingsAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -223,7 +223,7 @@ namespace PlatformOps.Wal
             if (plan == null) throw new ArgumentNullException(nameof(plan));
             if (plan.Statements.Count > 0)
             {
-                using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var statement in plan.Statements)
                 {
                     using var command = new NpgsqlCommand(statement, connection);
@@ -246,7 +246,7 @@ namespace PlatformOps.Wal
 
         internal static async Task<WalArchivingResult> ReadResultAsync(PostgresTarget target, WalArchivingPlan plan, CancellationToken cancellationToken)
         {
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             var (settings, _) = await ReadSettingsAsync(connection, cancellationToken).ConfigureAwait(false);
             string Running(string name) => settings.TryGetValue(name, out var s) ? s.Running : string.Empty;
             var pending = settings.Where(p => p.Value.Context == "postmaster").Any(p => p.Value.PendingRestart);
@@ -292,7 +292,7 @@ namespace PlatformOps.Wal
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
-                    using var connection = await target.OpenAsync(cancellationToken, 2).ConfigureAwait(false);
+                    using var connection = await target.OpenCheckedAsync(cancellationToken, 2).ConfigureAwait(false);
                     using var command = new NpgsqlCommand("select 1", connection);
                     await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                     return;
@@ -375,10 +375,10 @@ select (select setting::int from pg_settings where name = 'archive_timeout'),
             CancellationToken cancellationToken)
         {
             if (target == null) throw new ArgumentNullException(nameof(target));
-            var first = await PostgresProbe.GetStatusAsync(target, cancellationToken).ConfigureAwait(false);
             Extra firstExtra;
-            using (var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false))
+            using (var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
                 firstExtra = await ReadExtraAsync(connection, cancellationToken).ConfigureAwait(false);
+            var first = await PostgresProbe.GetStatusAsync(target, cancellationToken).ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             var last = first;
             var lastExtra = firstExtra;
@@ -386,7 +386,7 @@ select (select setting::int from pg_settings where name = 'archive_timeout'),
             {
                 await Task.Delay(sample, cancellationToken).ConfigureAwait(false);
                 last = await PostgresProbe.GetStatusAsync(target, cancellationToken).ConfigureAwait(false);
-                using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
                 lastExtra = await ReadExtraAsync(connection, cancellationToken).ConfigureAwait(false);
             }
             var status = new PlatformWalStatus
@@ -478,7 +478,7 @@ select (select setting::int from pg_settings where name = 'archive_timeout'),
             string? log = null;
             try
             {
-                using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+                using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
                 using var command = new NpgsqlCommand(@"
 select pg_read_file(f, greatest(s - 131072, 0), least(s, 131072))
 from (select pg_current_logfile() as f) l, lateral (select (pg_stat_file(f)).size as s) z where f is not null", connection);
@@ -526,6 +526,11 @@ from (select pg_current_logfile() as f) l, lateral (select (pg_stat_file(f)).siz
                     own.Insert(0, previous);
                 }
                 var message = line.Substring(at).Trim();
+                if (i + 1 < lines.Length)
+                {
+                    var detail = lines[i + 1].IndexOf("The failed archive command was:", StringComparison.Ordinal);
+                    if (detail >= 0) message += "; t" + lines[i + 1].Substring(detail + 1).Trim();
+                }
                 return Secrets.Redact(own.Count > 0 ? string.Join(" ", own) + " (" + message + ")" : message);
             }
             return null;
@@ -540,7 +545,7 @@ from (select pg_current_logfile() as f) l, lateral (select (pg_stat_file(f)).siz
         {
             if (target == null) throw new ArgumentNullException(nameof(target));
             var clock = Stopwatch.StartNew();
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             string segment, lsn;
             bool switched;
             long failedBefore;
