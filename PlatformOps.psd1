@@ -19,6 +19,16 @@
         'Import-PlatformProfile'
         'Test-PlatformService'
         'Wait-PlatformHealthy'
+        'Enable-PlatformWalArchiving'
+        'Get-DbRole'
+        'Get-PlatformWalStatus'
+        'Invoke-PlatformBaseBackup'
+        'Invoke-PlatformWalSwitch'
+        'Remove-DbRole'
+        'Restore-PlatformCluster'
+        'Set-DbRole'
+        'Test-DbRole'
+        'Test-PlatformWalArchive'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -26,6 +36,8 @@
 
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
+        'PlatformOps.Roles.format.ps1xml'
+        'PlatformOps.Wal.format.ps1xml'
     )
 
     PrivateData          = @{
