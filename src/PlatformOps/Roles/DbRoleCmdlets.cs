@@ -15,7 +15,7 @@ namespace PlatformOps.Roles
         internal const string PlatformSet = "Platform";
 
         /// <summary>The role to make what it is asked to be.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = RoleSet, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = RoleSet)]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = string.Empty;
 
