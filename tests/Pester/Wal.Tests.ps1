@@ -63,6 +63,7 @@ Describe 'Base backup and point-in-time recovery on a throwaway cluster' -Tag 'T
             ConvertTo-Json -Depth 4 | Set-Content $ProfilePath
         Import-PlatformProfile $ProfilePath
         $env:PGPASSFILE = $pass
+        $env:PGPASSWORD = $Password   # the restored copy (another port) has the same password
         function script:Sql([string] $Query, [int] $OnPort = $Port) {
             $out = & psql -X -q -t -A -h 127.0.0.1 -p $OnPort -U postgres -d postgres -v ON_ERROR_STOP=1 -c $Query 2>&1
             if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
@@ -71,6 +72,7 @@ Describe 'Base backup and point-in-time recovery on a throwaway cluster' -Tag 'T
     }
 
     AfterAll {
+        Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue
         foreach ($d in (Get-ChildItem $Root -Directory -ErrorAction SilentlyContinue)) {
             if (Test-Path (Join-Path $d.FullName 'postmaster.pid')) { & setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$PgBin/pg_ctl" stop -D $d.FullName -m immediate -w -s }
         }
