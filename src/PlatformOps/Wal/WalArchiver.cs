@@ -130,6 +130,22 @@ namespace PlatformOps.Wal
             using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                string? load = null;
+                if (request.ArchiveLibrary != null)
+                {
+                    // The module's own settings (basic_archive.archive_directory) exist in a session only once it is loaded.
+                    load = $"LOAD {PgSql.Literal(request.ArchiveLibrary)}";
+                    using var command = new NpgsqlCommand(load, connection);
+                    try
+                    {
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PostgresException ex)
+                    {
+                        throw new PlatformOpsException("PlatformWalLibraryNotFound", ErrorCategory.ObjectNotFound, request.ArchiveLibrary,
+                            $"PostgreSQL at {target.Endpoint} cannot load archive module '{request.ArchiveLibrary}': {ex.MessageText}. Install it where the server runs (it must be in the server's lib folder).", ex);
+                    }
+                }
                 var (settings, version) = await ReadSettingsAsync(connection, cancellationToken).ConfigureAwait(false);
                 if (request.ArchiveLibrary != null && version < 150000)
                     throw new PlatformOpsException("PlatformWalLibraryUnsupported", ErrorCategory.NotImplemented, request.ArchiveLibrary,
@@ -159,10 +175,11 @@ namespace PlatformOps.Wal
                 desired.Add(("archive_mode", string.Equals(Configured("archive_mode"), "always", StringComparison.OrdinalIgnoreCase) ? "always" : "on"));
                 if (request.ArchiveLibrary != null)
                 {
-                    desired.Add(("archive_library", request.ArchiveLibrary));
-                    desired.Add(("archive_command", string.Empty));
+                    // The module's folder first: ALTER SYSTEM is not transactional, and the library must not go live without it.
                     if (request.ArchiveDirectory != null && request.ArchiveLibrary == "basic_archive")
                         desired.Add(("basic_archive.archive_directory", request.ArchiveDirectory));
+                    desired.Add(("archive_library", request.ArchiveLibrary));
+                    desired.Add(("archive_command", string.Empty));
                 }
                 else
                 {
@@ -184,7 +201,11 @@ namespace PlatformOps.Wal
                     changes.Add(new WalSettingChange { Setting = name, From = known ? s!.Running : current, To = value, NeedsRestart = postmaster });
                     statements.Add($"ALTER SYSTEM SET {name} = {PgSql.Literal(value)}");
                 }
-                if (statements.Count > 0) statements.Add("SELECT pg_reload_conf()");
+                if (statements.Count > 0)
+                {
+                    if (load != null) statements.Insert(0, load);
+                    statements.Add("SELECT pg_reload_conf()");
+                }
                 var pending = settings.Where(p => p.Value.Context == "postmaster").Any(p => p.Value.PendingRestart
                     || (p.Value.Configured != null && !string.Equals(Normalize(p.Key, p.Value.Configured), Normalize(p.Key, p.Value.Running), StringComparison.Ordinal)));
                 return new WalArchivingPlan(request, changes, statements, pending || changes.Any(c => c.NeedsRestart), request.ArchiveDirectory, version);
@@ -224,6 +245,7 @@ namespace PlatformOps.Wal
             if (plan.Statements.Count > 0)
             {
                 using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
+                var archiverBefore = await ArchiverPidAsync(connection, cancellationToken).ConfigureAwait(false);
                 foreach (var statement in plan.Statements)
                 {
                     using var command = new NpgsqlCommand(statement, connection);
@@ -239,9 +261,34 @@ namespace PlatformOps.Wal
                     }
                 }
                 await Task.Delay(200, cancellationToken).ConfigureAwait(false); // the reload reaches every process
+                if (plan.Changes.Any(c => c.Setting == "archive_library"))
+                    await WakeNewArchiverAsync(connection, archiverBefore, cancellationToken).ConfigureAwait(false);
             }
             var result = await ReadResultAsync(target, plan, cancellationToken).ConfigureAwait(false);
             return result;
+        }
+
+        private static async Task<int?> ArchiverPidAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        {
+            using var command = new NpgsqlCommand("select pid from pg_stat_activity where backend_type = 'archiver'", connection);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as int?;
+        }
+
+        /// <summary>
+        /// A new archive_library makes the archiver exit, and the postmaster starts the next one only when its loop next
+        /// wakes (half a minute later, seen on 15). A reload wakes the loop: send one until a new archiver runs (10 s at most).
+        /// </summary>
+        private static async Task WakeNewArchiverAsync(NpgsqlConnection connection, int? before, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                var now = await ArchiverPidAsync(connection, cancellationToken).ConfigureAwait(false);
+                if (now != null && now != before) return;
+                using (var wake = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+                    await wake.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         internal static async Task<WalArchivingResult> ReadResultAsync(PostgresTarget target, WalArchivingPlan plan, CancellationToken cancellationToken)

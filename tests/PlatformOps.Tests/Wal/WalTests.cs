@@ -106,6 +106,28 @@ namespace PlatformOps.Tests.Wal
         }
 
         [Fact]
+        public void An_archive_library_replaces_the_command_without_a_restart()
+        {
+            using var pg = new ThrowawayCluster(archiving: true, "library");
+            var library = Path.Combine(pg.Root, "library-archive");
+            Directory.CreateDirectory(library);
+            ThrowawayCluster.Run("chown", "postgres:postgres", library);
+            var enable = _ps.Invoke("Enable-PlatformWalArchiving -Profile $args[0] -ArchiveLibrary basic_archive -ArchiveDirectory $args[1] -Confirm:$false", pg.ProfilePath, library);
+            enable.ShouldSucceed();
+            var result = enable.Objects<WalArchivingResult>().Single();
+            Assert.False(result.RestartRequired);
+            Assert.Equal("basic_archive", result.ArchiveLibrary);
+            Assert.Equal(string.Empty, result.ArchiveCommand);
+
+            pg.Exec("CREATE TABLE t AS SELECT generate_series(1, 100) AS i");
+            var sw = _ps.Invoke("Invoke-PlatformWalSwitch -Profile $args[0] -TimeoutSec 30", pg.ProfilePath);
+            sw.ShouldSucceed();
+            Assert.True(File.Exists(Path.Combine(library, sw.Objects<WalSwitchResult>().Single().Segment)));
+            Assert.Empty(_ps.Invoke("Enable-PlatformWalArchiving -Profile $args[0] -ArchiveLibrary basic_archive -ArchiveDirectory $args[1] -Confirm:$false", pg.ProfilePath, library)
+                .Objects<WalArchivingResult>().Single().Changes);
+        }
+
+        [Fact]
         public void Point_in_time_recovery_brings_back_exactly_the_rows_from_before_the_moment()
         {
             using var pg = new ThrowawayCluster(archiving: true, "pitr");
