@@ -91,6 +91,11 @@ Describe 'Base backup and point-in-time recovery on a throwaway cluster' -Tag 'T
 
     It 'takes a verified base backup, checks the archive from its start, and restores to a moment' {
         Sql "INSERT INTO events (batch) SELECT 'before-backup' FROM generate_series(1, 3)" | Out-Null
+        Invoke-PlatformBaseBackup -WhatIf | Should -BeNullOrEmpty
+        Get-ChildItem $Backups -Force | Should -BeNullOrEmpty
+        $lsn = Sql 'SELECT pg_current_wal_lsn()'
+        Invoke-PlatformWalSwitch -WhatIf | Should -BeNullOrEmpty
+        Sql 'SELECT pg_current_wal_lsn()' | Should -Be $lsn
         $backup = Invoke-PlatformBaseBackup
         $backup.Verified | Should -BeTrue
         ($backup | Out-String -Width 200) | Should -Match 'Id\s+SizeMB\s+Seconds\s+StartWal\s+Verified\s+PITR\s+Path'
