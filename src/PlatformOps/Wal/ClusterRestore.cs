@@ -153,7 +153,7 @@ namespace PlatformOps.Wal
                 result.RecoveryDuration = clock.Elapsed - result.CopyDuration;
 
                 using (var connection = await restored.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
-                using (var command = new NpgsqlCommand("select pg_last_xact_replay_timestamp(), pg_backend_pid(), (select timeline_id from pg_control_checkpoint())", connection))
+                using (var command = new NpgsqlCommand("select pg_last_xact_replay_timestamp()", connection))
                 using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
                     await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

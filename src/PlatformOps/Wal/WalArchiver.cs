@@ -365,7 +365,6 @@ namespace PlatformOps.Wal
             public long SegmentSize = WalSegment.DefaultSegmentSize;
             public string? Lsn;
             public ulong? LsnValue;
-            public uint Timeline;
             public DateTime Now;
             public bool PendingRestart;
             public DateTime? OldestReady;
@@ -381,7 +380,6 @@ select (select setting::int from pg_settings where name = 'archive_timeout'),
        coalesce((select setting from pg_settings where name = 'archive_library'), ''),
        (select setting::bigint from pg_settings where name = 'wal_segment_size'),
        case when pg_is_in_recovery() then null else pg_current_wal_lsn()::text end,
-       (select timeline_id from pg_control_checkpoint()),
        clock_timestamp(),
        exists (select 1 from pg_settings where pending_restart and name in ('wal_level', 'archive_mode'))";
             using (var command = new NpgsqlCommand(sql, connection))
@@ -393,9 +391,8 @@ select (select setting::int from pg_settings where name = 'archive_timeout'),
                 extra.SegmentSize = reader.GetInt64(2);
                 extra.Lsn = reader.IsDBNull(3) ? null : reader.GetString(3);
                 extra.LsnValue = extra.Lsn == null ? (ulong?)null : WalSegment.ParseLsn(extra.Lsn);
-                extra.Timeline = (uint)reader.GetInt32(4);
-                extra.Now = reader.GetDateTime(5).ToUniversalTime();
-                extra.PendingRestart = reader.GetBoolean(6);
+                extra.Now = reader.GetDateTime(4).ToUniversalTime();
+                extra.PendingRestart = reader.GetBoolean(5);
             }
             try
             {
