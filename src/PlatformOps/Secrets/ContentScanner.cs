@@ -268,6 +268,13 @@ namespace PlatformOps.SecretHygiene
             while (e < text.Length && IsIdentifierChar(text[e])) e++;
             var nameEnd = e;
             var name = text.Substring(s, e - s).Trim('-', '.');
+            // In code, a quoted name after '?' or ',' (cond ? "password" : "x", f("token", x)) is a value, not a key.
+            if (kind == FileKind.Code && s > 0 && (text[s - 1] == '"' || text[s - 1] == '\''))
+            {
+                var b = s - 2;
+                while (b >= 0 && (text[b] == ' ' || text[b] == '\t')) b--;
+                if (b >= 0 && (text[b] == '?' || text[b] == ',' || text[b] == '(' || text[b] == '=' || text[b] == '+')) return e;
+            }
             if (name.Length == 0 || name.Length > 100) return nameEnd;
             var nameKind = SecretText.ClassifyName(name);
             if (nameKind == SecretNameKind.None) return nameEnd;
@@ -361,7 +368,10 @@ namespace PlatformOps.SecretHygiene
                 if (kind == FileKind.Config && !connectionString) value = value.TrimEnd(',', ';');
             }
 
+            value = value.Trim('"', '\'', '`');
             if (value.Length == 0 || SecretText.IsPlaceholder(value) || SecretText.IsReference(value)) return nameEnd;
+            // String interpolation ("$host", "${x}", "{name}") in code and shell builds the value at run time.
+            if ((kind == FileKind.Code || kind == FileKind.Shell) && Interpolation.IsMatch(value)) return nameEnd;
             string rule;
             SecretSeverity severity;
             if (nameKind == SecretNameKind.Password)
@@ -390,6 +400,8 @@ namespace PlatformOps.SecretHygiene
             });
             return nameEnd;
         }
+
+        private static readonly Regex Interpolation = new Regex(@"\$[A-Za-z_{(]|\{[A-Za-z_][A-Za-z0-9_.]*\}", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         private static readonly Regex ConnectionStringHint = new Regex(
             @"(?i)(?:^|[;""'\s])(?:host|server|data source|datasource|address|addr|user id|uid|username|user|database|initial catalog)\s*=",

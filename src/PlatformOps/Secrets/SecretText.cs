@@ -49,7 +49,7 @@ namespace PlatformOps.SecretHygiene
             "provider", "issuer", "audience", "scope", "scopes", "kind", "label", "description", "hint", "regex", "pattern", "strength", "reset",
             "validation", "validator", "rule", "rules", "complexity", "manager", "command", "cmd", "script", "source", "backend", "secretref",
             "mount", "volume", "key_id", "keyid", "arn", "version", "placeholder", "example", "template", "prompt", "label", "helper", "storage_class",
-            "bypass", "compass", "passthrough", "passthru", "passive", "passenger", "passport", "pwdx", "lastpass", "onepassword", "count",
+            "count", "encryption", "hashing", "hasher", "auth", "authentication", "strategy", "grant", "flow", "response", "request",
         };
 
         /// <summary>Splits FOO_BAR, foo-bar, foo.bar and fooBar into lower-case words.</summary>
@@ -78,28 +78,44 @@ namespace PlatformOps.SecretHygiene
             }
         }
 
+        /// <summary>
+        /// Password or Secret when a word of the name says so, unless a describing word comes after it
+        /// (PASSWORD_FILE, TOKEN_TTL, SECRET_NAME, password_encryption describe a secret; USER_PASSWORD is one).
+        /// </summary>
         public static SecretNameKind ClassifyName(string name)
         {
             var words = Words(name);
-            if (words.Count == 0) return SecretNameKind.None;
-            if (words.Any(DescriptiveTokens.Contains)) return SecretNameKind.None;
-            if (words.Any(w => PasswordTokens.Contains(w) || w.EndsWith("password", StringComparison.Ordinal) || w.EndsWith("passwd", StringComparison.Ordinal)
-                               || (w.StartsWith("password", StringComparison.Ordinal) && w.Length <= 10)))
-                return SecretNameKind.Password;
-            if (words.Any(w => SecretTokens.Contains(w) || w.IndexOf("secret", StringComparison.Ordinal) >= 0
-                               || w.EndsWith("token", StringComparison.Ordinal) || w.EndsWith("tokens", StringComparison.Ordinal)
-                               || w.EndsWith("apikey", StringComparison.Ordinal) || w.EndsWith("accesskey", StringComparison.Ordinal)
-                               || w.EndsWith("privatekey", StringComparison.Ordinal)))
-                return SecretNameKind.Secret;
+            var kind = SecretNameKind.None;
+            var last = -1;
             for (var i = 0; i < words.Count; i++)
             {
-                if (words[i] != "key" && words[i] != "keys") continue;
-                if (i > 0 && NonSecretKeyQualifiers.Contains(words[i - 1])) return SecretNameKind.None;
-                if (i > 0 && SecretKeyQualifiers.Contains(words[i - 1])) return SecretNameKind.Secret;
-                // STRIPE_KEY, OPENAI_KEY: a product name then KEY, as the last word.
-                if (i > 0 && i == words.Count - 1 && words.Count <= 3) return SecretNameKind.Secret;
+                var w = words[i];
+                if (PasswordTokens.Contains(w) || w.EndsWith("password", StringComparison.Ordinal) || w.EndsWith("passwd", StringComparison.Ordinal)
+                    || (w.StartsWith("password", StringComparison.Ordinal) && w.Length <= 10))
+                {
+                    kind = SecretNameKind.Password;
+                    last = i;
+                }
+                else if (SecretTokens.Contains(w) || w.IndexOf("secret", StringComparison.Ordinal) >= 0
+                         || w.EndsWith("token", StringComparison.Ordinal) || w.EndsWith("tokens", StringComparison.Ordinal)
+                         || w.EndsWith("apikey", StringComparison.Ordinal) || w.EndsWith("accesskey", StringComparison.Ordinal)
+                         || w.EndsWith("privatekey", StringComparison.Ordinal))
+                {
+                    if (kind == SecretNameKind.None) kind = SecretNameKind.Secret;
+                    last = i;
+                }
+                else if ((w == "key" || w == "keys") && i > 0 && !NonSecretKeyQualifiers.Contains(words[i - 1])
+                         && (SecretKeyQualifiers.Contains(words[i - 1]) || (i == words.Count - 1 && words.Count <= 3)))
+                {
+                    // api key, signing key; STRIPE_KEY (a product name then KEY, as the last word).
+                    if (kind == SecretNameKind.None) kind = SecretNameKind.Secret;
+                    last = i;
+                }
             }
-            return SecretNameKind.None;
+            if (kind == SecretNameKind.None) return kind;
+            for (var i = last + 1; i < words.Count; i++)
+                if (DescriptiveTokens.Contains(words[i])) return SecretNameKind.None;
+            return kind;
         }
 
         private static readonly HashSet<string> PlaceholderWords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -117,6 +133,7 @@ namespace PlatformOps.SecretHygiene
             "replace_me", "replace-me", "your_", "your-", "yourpass", "yoursecret", "yourtoken", "example", "placeholder", "dummy", "xxxx", "****",
             "fake", "sample", "redacted", "insert_", "insert-", "put_your", "put-your", "enter_your", "enter-your", "notreal", "not_real", "not-real",
             "secret_here", "secret-here", "token_here", "token-here", "key_here", "key-here", "password_here", "password-here", "....",
+            "wrong", "invalid", "incorrect", "bogus",
         };
 
         /// <summary>Empty, a known placeholder word, a &lt;marker&gt;, or one repeated character.</summary>
@@ -129,10 +146,33 @@ namespace PlatformOps.SecretHygiene
                 return true;
             if (PlaceholderWords.Contains(v)) return true;
             if (v.All(c => c == v[0])) return true;
+            // s3cret, p4ssw0rd, password123: a placeholder word in leetspeak or with a number appended.
+            var plain = Unleet(v).TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '!');
+            if (plain.Length > 0 && PlaceholderWords.Contains(plain)) return true;
             var lower = v.ToLowerInvariant();
             foreach (var f in PlaceholderFragments)
                 if (lower.IndexOf(f, StringComparison.Ordinal) >= 0) return true;
             return false;
+        }
+
+        private static string Unleet(string v)
+        {
+            var chars = v.ToLowerInvariant().ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = chars[i] switch
+                {
+                    '0' when i < chars.Length - 1 && !char.IsDigit(chars[i + 1]) => 'o',
+                    '1' when i < chars.Length - 1 && !char.IsDigit(chars[i + 1]) => 'i',
+                    '3' when i < chars.Length - 1 && !char.IsDigit(chars[i + 1]) => 'e',
+                    '4' when i < chars.Length - 1 && !char.IsDigit(chars[i + 1]) => 'a',
+                    '5' when i < chars.Length - 1 && !char.IsDigit(chars[i + 1]) => 's',
+                    '@' => 'a',
+                    '$' => 's',
+                    _ => chars[i],
+                };
+            }
+            return new string(chars);
         }
 
         /// <summary>A reference to a value kept elsewhere: ${VAR}, $VAR, %VAR%, {{ template }}, $(command), a secrets path or vault URI.</summary>
@@ -182,6 +222,13 @@ namespace PlatformOps.SecretHygiene
             var hasSymbol = v.Any(c => !char.IsLetterOrDigit(c));
             var classes = (hasDigit ? 1 : 0) + (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasSymbol ? 1 : 0);
             if (classes < 2 && !(v.Length >= 24 && v.All(IsHex))) return false;
+            if (!hasDigit && !hasSymbol)
+            {
+                // Letters only: an identifier (PSCredential, myAppName) unless long and with case changing often.
+                var changes = 0;
+                for (var i = 1; i < v.Length; i++) if (char.IsUpper(v[i]) != char.IsUpper(v[i - 1])) changes++;
+                if (v.Length < 20 || changes < v.Length / 4) return false;
+            }
             var entropy = Entropy(v);
             return v.Length >= 20 ? entropy >= 3.0 : entropy >= 2.9;
         }
