@@ -419,7 +419,10 @@ namespace PlatformOps.SecretHygiene
                 var last = kept.Count > 0 ? kept[kept.Count - 1] : null;
                 if (last != null && c.Start < last.Start + last.Length)
                 {
-                    if (c.Priority > last.Priority || (c.Priority == last.Priority && c.Severity > last.Severity)) kept[kept.Count - 1] = c;
+                    var winner = c.Priority > last.Priority || (c.Priority == last.Priority && c.Severity > last.Severity) ? c : last;
+                    var loser = winner == c ? last : c;
+                    winner.Key ??= loser.Key;   // GITHUB_TOKEN=ghp_...: the shape rule wins and keeps the name
+                    kept[kept.Count - 1] = winner;
                     continue;
                 }
                 kept.Add(c);

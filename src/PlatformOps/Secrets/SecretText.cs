@@ -49,7 +49,7 @@ namespace PlatformOps.SecretHygiene
             "provider", "issuer", "audience", "scope", "scopes", "kind", "label", "description", "hint", "regex", "pattern", "strength", "reset",
             "validation", "validator", "rule", "rules", "complexity", "manager", "command", "cmd", "script", "source", "backend", "secretref",
             "mount", "volume", "key_id", "keyid", "arn", "version", "placeholder", "example", "template", "prompt", "label", "helper", "storage_class",
-            "count", "encryption", "hashing", "hasher", "auth", "authentication", "strategy", "grant", "flow", "response", "request",
+            "count", "alphabet", "charset", "chars", "characters", "encryption", "hashing", "hasher", "auth", "authentication", "strategy", "grant", "flow", "response", "request",
         };
 
         /// <summary>Splits FOO_BAR, foo-bar, foo.bar and fooBar into lower-case words.</summary>
@@ -124,7 +124,7 @@ namespace PlatformOps.SecretHygiene
             "api-key", "yourpassword", "mypassword", "example", "sample", "dummy", "fake", "test", "testing", "placeholder", "replaceme", "replace-me",
             "replace_me", "todo", "tbd", "fixme", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "redacted", "hidden", "masked",
             "notasecret", "not-a-secret", "insecure", "default", "empty", "secretvalue", "secret-value", "value", "string", "str", "required",
-            "optional", "your-secret", "your_secret", "your-token", "your_token", "your-api-key", "your_api_key", "set-me", "setme", "set_me",
+            "optional", "pw", "pass", "pwd", "your-secret", "your_secret", "your-token", "your_token", "your-api-key", "your_api_key", "set-me", "setme", "set_me",
         };
 
         private static readonly string[] PlaceholderFragments =
@@ -228,6 +228,13 @@ namespace PlatformOps.SecretHygiene
                 var changes = 0;
                 for (var i = 1; i < v.Length; i++) if (char.IsUpper(v[i]) != char.IsUpper(v[i - 1])) changes++;
                 if (v.Length < 20 || changes < v.Length / 4) return false;
+            }
+            // ABCDEFG..., 0123456789: an alphabet or a test pattern, not a random value.
+            var run = 1;
+            for (var i = 1; i < v.Length; i++)
+            {
+                run = v[i] == v[i - 1] + 1 ? run + 1 : 1;
+                if (run >= 6) return false;
             }
             var entropy = Entropy(v);
             return v.Length >= 20 ? entropy >= 3.0 : entropy >= 2.9;
