@@ -20,6 +20,8 @@ namespace PlatformOps.SecretHygiene
         /// <summary>A trailing " # comment" after the value, with its leading blanks.</summary>
         public string Comment { get; set; } = string.Empty;
         public int Number { get; set; }
+        /// <summary>Changed since read: written from its parts; unchanged lines are written back byte for byte.</summary>
+        public bool Modified { get; set; }
     }
 
     /// <summary>
@@ -122,7 +124,7 @@ namespace PlatformOps.SecretHygiene
         public string ToText()
         {
             var sb = new StringBuilder();
-            foreach (var l in Lines) sb.Append(l.Key == null ? l.Raw : Format(l)).Append(NewLine);
+            foreach (var l in Lines) sb.Append(l.Key == null || !l.Modified ? l.Raw : Format(l)).Append(NewLine);
             return sb.ToString();
         }
     }

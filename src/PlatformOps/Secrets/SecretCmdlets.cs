@@ -114,6 +114,8 @@ namespace PlatformOps.SecretHygiene
             WriteObject(result);
         }
 
+        private static readonly char[] UrlCharacters = { '/', ':' };
+
         internal static (EnvFile, EnvTemplateResult) Build(EnvFile env, string placeholder, bool keepNonSecret)
         {
             var result = new EnvTemplateResult();
@@ -128,17 +130,23 @@ namespace PlatformOps.SecretHygiene
                 result.Keys++;
                 var keep = line.Value.Length == 0 || SecretText.IsReference(line.Value)
                     || (keepNonSecret && SecretText.ClassifyName(line.Key) == SecretNameKind.None
-                        && ContentScanner.Scan(line.Key + "=" + line.Value, FileKind.Config).Count == 0 && !SecretText.LooksRandom(line.Value));
-                if (keep) result.Kept++;
-                else result.Replaced++;
+                        && ContentScanner.Scan(line.Key + "=" + line.Value, FileKind.Config).Count == 0
+                        && !(SecretText.LooksRandom(line.Value, 24) && line.Value.IndexOfAny(UrlCharacters) < 0));
+                if (keep)
+                {
+                    result.Kept++;
+                    lines.Add(line);
+                    continue;
+                }
+                result.Replaced++;
                 lines.Add(new EnvLine
                 {
                     Key = line.Key,
                     Prefix = line.Prefix,
                     Comment = line.Comment,
                     Number = line.Number,
-                    Quote = keep ? line.Quote : '\0',
-                    Value = keep ? line.Value : placeholder,
+                    Value = placeholder,
+                    Modified = true,
                 });
             }
             return (new EnvFile(lines, env.NewLine), result);

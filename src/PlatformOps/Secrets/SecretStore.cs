@@ -110,10 +110,11 @@ namespace PlatformOps.SecretHygiene
             if (existing != null)
             {
                 existing.Value = plain;
+                existing.Modified = true;
             }
             else
             {
-                env.Lines.Add(new EnvLine { Key = name, Value = plain, Number = env.Lines.Count + 1 });
+                env.Lines.Add(new EnvLine { Key = name, Value = plain, Number = env.Lines.Count + 1, Modified = true });
             }
             var folder = Path.GetDirectoryName(Path.GetFullPath(path));
             if (folder != null) Directory.CreateDirectory(folder);
