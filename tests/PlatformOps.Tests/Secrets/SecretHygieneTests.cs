@@ -133,7 +133,7 @@ namespace PlatformOps.Tests.SecretHygiene
         public void The_env_template_keeps_keys_comments_and_order_and_replaces_values()
         {
             var env = Path.Combine(_dir, ".env");
-            File.WriteAllText(env, "# Platform\n\nPOSTGRES_USER=agentic\nexport POSTGRES_PASSWORD='Zq9!x7Kp2mWv' # rotate monthly\nAPI_URL=http://127.0.0.1:58009\nREF=${OTHER}\nEMPTY=\n");
+            File.WriteAllText(env, "# Platform\n\nPOSTGRES_USER=agentic\nexport POSTGRES_PASSWORD='Zq9!x7Kp2mWv' # rotate monthly\nAPI_URL=http://127.0.0.1:58009\nREF=${OTHER}\nEMPTY=\n"); // platformops:allow (a fixture value)
             var example = Path.Combine(_dir, ".env.example");
             _ps.Invoke("New-PlatformEnvTemplate -Path $args[0] -WhatIf", env).ShouldSucceed();
             Assert.False(File.Exists(example));
@@ -241,7 +241,7 @@ namespace PlatformOps.Tests.SecretHygiene
             Directory.CreateDirectory(modules);
             File.WriteAllText(Path.Combine(modules, "Microsoft.PowerShell.SecretManagement.psm1"),
                 "function Get-SecretInfo { param($Name) if ($Name -eq 'DB_PASSWORD') { [pscustomobject]@{ Name = $Name; VaultName = 'TestVault' } } }\n" +
-                "function Get-Secret { param($Name, $Vault) if ($Name -eq 'DB_PASSWORD' -and $Vault -eq 'TestVault') { ConvertTo-SecureString 'from-vault' -AsPlainText -Force } }\n");
+                "function Get-Secret { param($Name, $Vault) if ($Name -eq 'DB_PASSWORD' -and $Vault -eq 'TestVault') { ConvertTo-SecureString 'from-vault' -AsPlainText -Force } }\n"); // platformops:allow
             var env = Path.Combine(_dir, ".env");
             File.WriteAllText(env, "DB_PASSWORD=from-env-file\n");
             try
