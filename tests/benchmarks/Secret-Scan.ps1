@@ -4,7 +4,8 @@
     `git grep --no-index -E` with the same patterns (and gitleaks when installed). Prints files per second and ratios.
 .DESCRIPTION
     The tree is made of realistic text files (Python, JS, YAML, JSON, Markdown, shell, env) with a few planted secrets.
-    Each tool runs twice on a warm page cache; the faster run counts. grep runs with LC_ALL=C (its fastest mode).
+    Find-PlatformSecret and grep run -Rounds times, interleaved, on a warm page cache; the fastest run of each counts
+    (git grep, much slower here, runs once). grep runs with LC_ALL=C (its fastest mode).
     The ERE patterns are the scanner's rules written for grep; grep cannot apply the scanner's placeholder and entropy
     checks, so it reports more lines (that is work PlatformOps does and grep does not).
 .EXAMPLE
@@ -15,6 +16,7 @@ param(
     [string] $Tree = (Join-Path ([System.IO.Path]::GetTempPath()) 'platformops-secret-bench'),
     [int] $Files = 50000,
     [int] $TotalMB = 500,
+    [int] $Rounds = 3,
     [switch] $Keep
 )
 $ErrorActionPreference = 'Stop'
@@ -110,29 +112,29 @@ $stats = Get-ChildItem $Tree -Recurse -File | Measure-Object Length -Sum
 $mb = $stats.Sum / 1MB
 Write-Host ("Tree: {0} files, {1:0} MB (generated in {2:0} s)" -f $stats.Count, $mb, $gen.TotalSeconds)
 
-function Time-Best([scriptblock] $Run, [int] $Times = 2) {
-    $best = [double]::MaxValue; $out = $null
-    for ($i = 0; $i -lt $Times; $i++) {
-        $sw = [System.Diagnostics.Stopwatch]::StartNew(); $out = & $Run; $sw.Stop()
-        $best = [math]::Min($best, $sw.Elapsed.TotalSeconds)
-    }
-    [pscustomobject]@{ Seconds = $best; Output = $out }
-}
-
-$results = [System.Collections.Generic.List[object]]::new()
-$po = Time-Best { @(Find-PlatformSecret -Path $Tree).Count }
-$results.Add([pscustomobject]@{ Tool = 'Find-PlatformSecret'; Seconds = $po.Seconds; Hits = $po.Output })
-
+# The machine may be shared: runs are interleaved (PlatformOps, grep, PlatformOps, grep, ...) and the best of each counts.
 $env:LC_ALL = 'C'
-$grep = Time-Best { (& grep -rIEn -f $patternFile $Tree | Measure-Object -Line).Lines }
-$results.Add([pscustomobject]@{ Tool = 'grep -rIEn (LC_ALL=C)'; Seconds = $grep.Seconds; Hits = $grep.Output })
-$gitgrep = Time-Best { Push-Location $Tree; try { (& git grep --no-index -I -n -E -f $patternFile -- . | Measure-Object -Line).Lines } finally { Pop-Location } }
-$results.Add([pscustomobject]@{ Tool = 'git grep --no-index -E'; Seconds = $gitgrep.Seconds; Hits = $gitgrep.Output })
+$runs = @{ po = @(); grep = @() }
+$poHits = 0; $grepHits = 0
+for ($r = 1; $r -le $Rounds; $r++) {
+    $sw = [System.Diagnostics.Stopwatch]::StartNew(); $poHits = @(Find-PlatformSecret -Path $Tree).Count; $sw.Stop(); $runs.po += $sw.Elapsed.TotalSeconds
+    $sw = [System.Diagnostics.Stopwatch]::StartNew(); $grepHits = (& grep -rIEn -f $patternFile $Tree | Measure-Object -Line).Lines; $sw.Stop(); $runs.grep += $sw.Elapsed.TotalSeconds
+    Write-Host ("round {0}: Find-PlatformSecret {1:0.00} s, grep -rE {2:0.00} s" -f $r, $runs.po[-1], $runs.grep[-1])
+}
+$results = [System.Collections.Generic.List[object]]::new()
+$results.Add([pscustomobject]@{ Tool = 'Find-PlatformSecret'; Seconds = ($runs.po | Measure-Object -Minimum).Minimum; Hits = $poHits })
+$results.Add([pscustomobject]@{ Tool = 'grep -rIEn (LC_ALL=C)'; Seconds = ($runs.grep | Measure-Object -Minimum).Minimum; Hits = $grepHits })
+$sw = [System.Diagnostics.Stopwatch]::StartNew()
+Push-Location $Tree
+try { $gitHits = (& git grep --no-index -I -n -E -f $patternFile -- . | Measure-Object -Line).Lines } finally { Pop-Location }
+$sw.Stop()
+$results.Add([pscustomobject]@{ Tool = 'git grep --no-index -E (one run)'; Seconds = $sw.Elapsed.TotalSeconds; Hits = $gitHits })
 Remove-Item Env:LC_ALL
 if (Get-Command gitleaks -ErrorAction Ignore) {
-    $gl = Time-Best { & gitleaks dir $Tree --no-banner --report-path /dev/null 2>&1 | Out-Null; 0 }
-    $results.Add([pscustomobject]@{ Tool = 'gitleaks dir'; Seconds = $gl.Seconds; Hits = 'n/a' })
+    $sw = [System.Diagnostics.Stopwatch]::StartNew(); & gitleaks dir $Tree --no-banner --report-path /dev/null 2>&1 | Out-Null; $sw.Stop()
+    $results.Add([pscustomobject]@{ Tool = 'gitleaks dir (one run)'; Seconds = $sw.Elapsed.TotalSeconds; Hits = 'n/a' })
 }
+$grep = $results[1]; $po = $results[0]
 
 $baseline = $results[0].Seconds
 $results | ForEach-Object {

@@ -49,7 +49,7 @@ namespace PlatformOps.SecretHygiene
 
         [Parameter]
         [ValidateRange(1, 64)]
-        public int ThrottleLimit { get; set; } = Math.Max(1, Environment.ProcessorCount);
+        public int ThrottleLimit { get; set; } = SecretScanOptions.DefaultParallelism;
 
         protected override void ProcessRecord()
         {
@@ -118,22 +118,18 @@ namespace PlatformOps.SecretHygiene
 
         private void ScanTree(SecretScanner scanner)
         {
-            var items = Await(ct => scanner.ListAsync(ct));
-            WriteVerbose($"{items.Count} files to scan" + (scanner.Repository != null ? $"; git tracks {scanner.Repository.TrackedCount} files in {scanner.Repository.Root}" : string.Empty) + ".");
+            Await(ct => scanner.PrepareAsync(ct));
+            if (scanner.Repository != null) WriteVerbose($"git tracks {scanner.Repository.TrackedCount} files in {scanner.Repository.Root}.");
             var clock = Stopwatch.StartNew();
             var lastProgress = TimeSpan.Zero;
-            var total = items.Count;
             IEnumerator<SecretFinding>? e = null;
             try
             {
-                e = scanner.Scan(items, CancellationToken, done =>
+                e = scanner.ScanTree(CancellationToken, (done, listed) =>
                 {
-                    if (clock.Elapsed - lastProgress < TimeSpan.FromMilliseconds(250) && done < total) return;
+                    if (clock.Elapsed - lastProgress < TimeSpan.FromMilliseconds(250)) return;
                     lastProgress = clock.Elapsed;
-                    WriteProgress(new ProgressRecord(1, "Scanning for secrets", $"{done} of {total} files")
-                    {
-                        PercentComplete = total == 0 ? 100 : (int)(100L * done / total),
-                    });
+                    WriteProgress(new ProgressRecord(1, "Scanning for secrets", $"{done} of {listed} files listed so far"));
                 }).GetEnumerator();
                 while (true)
                 {

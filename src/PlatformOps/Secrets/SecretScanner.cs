@@ -22,7 +22,10 @@ namespace PlatformOps.SecretHygiene
         /// <summary>Walk folders git ignores too (node_modules, bin, .venv ...).</summary>
         public bool IncludeIgnoredFolders { get; set; }
         public long MaxFileBytes { get; set; } = 10L * 1024 * 1024;
-        public int Parallelism { get; set; } = Math.Max(1, Environment.ProcessorCount);
+        /// <summary>Files scanned at once: twice the cores, so that one thread's open/read (or a GC pause) overlaps another's scan.</summary>
+        public int Parallelism { get; set; } = DefaultParallelism;
+
+        public static int DefaultParallelism => Math.Max(2, 2 * Environment.ProcessorCount);
         public SecretSeverity MinimumSeverity { get; set; } = SecretSeverity.Low;
     }
 
@@ -74,27 +77,52 @@ namespace PlatformOps.SecretHygiene
             return _exclude.Any(p => p.IsMatch(relative) || p.IsMatch(name));
         }
 
-        /// <summary>Lists the files under the paths, with their git status.</summary>
-        public async Task<List<ScanItem>> ListAsync(CancellationToken cancellationToken)
+        private readonly List<KeyValuePair<string, GitRepository?>> _roots = new List<KeyValuePair<string, GitRepository?>>();
+
+        /// <summary>Checks the paths and asks git (two batched calls per repository) which files it tracks and ignores.</summary>
+        public async Task PrepareAsync(CancellationToken cancellationToken)
         {
-            var items = new List<ScanItem>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            _roots.Clear();
             foreach (var raw in _options.Paths)
             {
                 var path = Path.GetFullPath(raw);
                 if (!File.Exists(path) && !Directory.Exists(path))
                     throw new PlatformOpsException("PlatformSecretPathNotFound", ErrorCategory.ObjectNotFound, raw, $"'{path}' does not exist.");
-                var repo = Repository;
-                if (repo == null || repo.Relative(path) == null)
+                var repo = _roots.Select(r => r.Value).FirstOrDefault(r => r != null && r.Relative(path) != null);
+                if (repo == null)
                 {
                     repo = await GitRepository.OpenAsync(path, cancellationToken).ConfigureAwait(false);
                     if (repo != null) await repo.LoadStatusAsync(cancellationToken).ConfigureAwait(false);
                     Repository ??= repo;
                 }
+                _roots.Add(new KeyValuePair<string, GitRepository?>(path, repo));
+            }
+        }
+
+        /// <summary>Lists the files under the paths, with their git status.</summary>
+        public async Task<List<ScanItem>> ListAsync(CancellationToken cancellationToken)
+        {
+            await PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var items = new List<ScanItem>();
+            Walk(batch => items.AddRange(batch), cancellationToken);
+            Statistics.FilesListed = items.Count;
+            return items;
+        }
+
+        /// <summary>Walks the prepared paths (symlinks not followed, .git and ignored folders skipped), one batch per folder.</summary>
+        private void Walk(Action<List<ScanItem>> emit, CancellationToken cancellationToken)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var root in _roots)
+            {
+                var path = root.Key;
+                var repo = root.Value;
                 var baseFolder = Directory.Exists(path) ? path : Path.GetDirectoryName(path) ?? ".";
                 if (File.Exists(path))
                 {
-                    Add(path, baseFolder, repo);
+                    var single = new List<ScanItem>();
+                    Add(single, path, baseFolder, repo);
+                    emit(single);
                     continue;
                 }
                 var stack = new Stack<string>();
@@ -103,7 +131,7 @@ namespace PlatformOps.SecretHygiene
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var dir = stack.Pop();
-                    IEnumerable<FileSystemInfo> entries;
+                    List<FileSystemInfo> entries;
                     try
                     {
                         entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().ToList();
@@ -114,6 +142,8 @@ namespace PlatformOps.SecretHygiene
                         continue;
                     }
                     var subdirs = new List<string>();
+                    var batch = new List<ScanItem>();
+                    entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
                     foreach (var entry in entries)
                     {
                         if ((entry.Attributes & FileAttributes.ReparsePoint) != 0) continue;   // symlinks: not followed
@@ -126,25 +156,110 @@ namespace PlatformOps.SecretHygiene
                         }
                         else
                         {
-                            Add(entry.FullName, baseFolder, repo);
+                            Add(batch, entry.FullName, baseFolder, repo);
                         }
                     }
-                    subdirs.Sort(StringComparer.Ordinal);
+                    if (batch.Count > 0) emit(batch);
                     for (var i = subdirs.Count - 1; i >= 0; i--) stack.Push(subdirs[i]);
                 }
             }
-            Statistics.FilesListed = items.Count;
-            return items;
 
-            void Add(string file, string baseFolder, GitRepository? repo)
+            void Add(List<ScanItem> batch, string file, string baseFolder, GitRepository? repo)
             {
                 if (!seen.Add(file)) return;
                 var relative = RelativeTo(baseFolder, file);
                 if (Excluded(relative)) return;
                 var status = repo?.StatusOf(file) ?? GitFileStatus.NotInRepository;
                 if (_options.SkipIgnored && status == GitFileStatus.Ignored) return;
-                items.Add(new ScanItem(file, relative, status));
+                batch.Add(new ScanItem(file, relative, status));
             }
+        }
+
+        /// <summary>Files listed so far, filled by the walker while the workers already scan.</summary>
+        private sealed class ItemFeed
+        {
+            private readonly List<ScanItem> _items = new List<ScanItem>();
+            private readonly object _gate = new object();
+            private bool _complete;
+
+            public ItemFeed(IEnumerable<ScanItem>? items = null)
+            {
+                if (items == null) return;
+                _items.AddRange(items);
+                _complete = true;
+            }
+
+            public int Count { get { lock (_gate) return _items.Count; } }
+
+            public void Add(List<ScanItem> batch)
+            {
+                lock (_gate)
+                {
+                    _items.AddRange(batch);
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            public void Complete()
+            {
+                lock (_gate)
+                {
+                    _complete = true;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            /// <summary>The item at <paramref name="index"/>, waiting for the walker; null once the list is complete and shorter.</summary>
+            public ScanItem? Get(int index, CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    while (index >= _items.Count && !_complete)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Monitor.Wait(_gate, 200);
+                    }
+                    return index < _items.Count ? _items[index] : null;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Walks and scans at once: a walker thread lists files while the workers scan those already listed; findings
+        /// come back in listing order on the calling thread. <paramref name="progress"/> gets (files done, files listed).
+        /// </summary>
+        public IEnumerable<SecretFinding> ScanTree(CancellationToken cancellationToken, Action<int, int>? progress = null)
+        {
+            var feed = new ItemFeed();
+            Exception? walkFailure = null;
+            var walker = Task.Run(() =>
+            {
+                try
+                {
+                    Walk(feed.Add, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    walkFailure = ex;
+                }
+                finally
+                {
+                    feed.Complete();
+                }
+            }, CancellationToken.None);
+            try
+            {
+                foreach (var f in ScanFeed(feed, done => progress?.Invoke(done, feed.Count), cancellationToken)) yield return f;
+            }
+            finally
+            {
+                walker.Wait();
+                Statistics.FilesListed = feed.Count;
+            }
+            if (walkFailure is OperationCanceledException) throw walkFailure;
+            if (walkFailure != null)
+                throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.ReadError, _options.Paths.FirstOrDefault(),
+                    $"Listing the files failed: {PlatformErrors.Reason(walkFailure)}", walkFailure);
         }
 
         private static string RelativeTo(string baseFolder, string path)
@@ -159,26 +274,29 @@ namespace PlatformOps.SecretHygiene
         /// <paramref name="progress"/> (files done) between items.
         /// </summary>
         public IEnumerable<SecretFinding> Scan(IReadOnlyList<ScanItem> items, CancellationToken cancellationToken, Action<int>? progress = null)
+            => ScanFeed(new ItemFeed(items), progress, cancellationToken);
+
+        private IEnumerable<SecretFinding> ScanFeed(ItemFeed items, Action<int>? progress, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
-            var n = items.Count;
-            var results = new List<SecretFinding>?[n];
-            var done = new bool[n];
+            var results = new Dictionary<int, List<SecretFinding>?>();
             var gate = new object();
             var next = -1;
             Exception? failure = null;
             long bytes = 0;
             int scanned = 0, binary = 0, large = 0, unreadable = 0;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var workers = Enumerable.Range(0, Math.Min(_options.Parallelism, Math.Max(1, n))).Select(_ => Task.Run(() =>
+            var workers = Enumerable.Range(0, Math.Max(1, _options.Parallelism)).Select(_ => Task.Run(() =>
             {
+                var buffer = new byte[1 << 16];
                 try
                 {
                     while (!stop.IsCancellationRequested)
                     {
                         var i = Interlocked.Increment(ref next);
-                        if (i >= n) break;
-                        var outcome = ScanFile(items[i], out var size, out var found);
+                        var item = items.Get(i, stop.Token);
+                        if (item == null) break;
+                        var outcome = ScanFile(item, ref buffer, out var size, out var found);
                         switch (outcome)
                         {
                             case FileOutcome.Binary: Interlocked.Increment(ref binary); break;
@@ -192,10 +310,13 @@ namespace PlatformOps.SecretHygiene
                         lock (gate)
                         {
                             results[i] = found;
-                            done[i] = true;
                             Monitor.PulseAll(gate);
                         }
                     }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // the consumer stopped
                 }
                 catch (Exception ex)
                 {
@@ -210,20 +331,22 @@ namespace PlatformOps.SecretHygiene
             try
             {
                 var findings = 0;
-                for (var i = 0; i < n; i++)
+                for (var i = 0; ; i++)
                 {
+                    var item = items.Get(i, cancellationToken);
+                    if (item == null) break;
                     List<SecretFinding>? batch;
                     lock (gate)
                     {
-                        while (!done[i] && failure == null)
+                        while (!results.ContainsKey(i) && failure == null)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
                             Monitor.Wait(gate, 200);
                         }
-                        if (failure != null && !done[i]) throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, items[i].FullPath,
+                        if (failure != null && !results.ContainsKey(i)) throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, item.FullPath,
                             $"Scanning failed: {PlatformErrors.Reason(failure)}", failure);
                         batch = results[i];
-                        results[i] = null;
+                        results.Remove(i);
                     }
                     if (batch != null)
                     {
@@ -234,14 +357,14 @@ namespace PlatformOps.SecretHygiene
                             yield return f;
                         }
                     }
-                    if ((i & 63) == 0 || i == n - 1) progress?.Invoke(i + 1);
+                    if ((i & 63) == 0) progress?.Invoke(i + 1);
                 }
                 Statistics.Findings += findings;
             }
             finally
             {
                 stop.Cancel();
-                Task.WaitAll(workers);
+                Task.WaitAll(workers, CancellationToken.None);
                 Statistics.FilesScanned += scanned;
                 Statistics.BytesScanned += bytes;
                 Statistics.SkippedBinary += binary;
@@ -253,44 +376,50 @@ namespace PlatformOps.SecretHygiene
 
         private enum FileOutcome { Scanned, Binary, Large, Unreadable }
 
-        private FileOutcome ScanFile(ScanItem item, out long size, out List<SecretFinding>? found)
+        private FileOutcome ScanFile(ScanItem item, ref byte[] buffer, out long size, out List<SecretFinding>? found)
         {
             size = 0;
             found = null;
             if (BinaryExtensions.Contains(Path.GetExtension(item.FullPath))) return FileOutcome.Binary;
-            byte[] data;
+            int read;
             try
             {
                 using var stream = new FileStream(item.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
                 var length = stream.Length;
                 if (length > _options.MaxFileBytes) return FileOutcome.Large;
-                data = new byte[length];
-                var read = 0;
+                if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2L)];
+                read = 0;
                 while (read < length)
                 {
-                    var r = stream.Read(data, read, (int)length - read);
+                    var r = stream.Read(buffer, read, (int)length - read);
                     if (r == 0) break;
                     read += r;
                 }
-                if (read < length) Array.Resize(ref data, read);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 return FileOutcome.Unreadable;
             }
-            size = data.Length;
-            if (IsBinary(data)) return FileOutcome.Binary;
-            found = ScanBytes(data, item.FullPath, item.RelativePath, item.Status, null);
+            size = read;
+            if (read == 0) return FileOutcome.Scanned;
+            if (IsBinary(buffer, read)) return FileOutcome.Binary;
+            found = ScanText(buffer, read, item.FullPath, item.RelativePath, item.Status, null);
             return FileOutcome.Scanned;
+        }
+
+        private static List<SecretFinding>? ScanText(byte[] data, int count, string path, string relativePath, GitFileStatus status, string? commit)
+        {
+            var offset = count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
+            if (!ContentScanner.MayContainSecret(data, offset, count - offset)) return null;
+            var text = Encoding.UTF8.GetString(data, offset, count - offset);
+            return ToFindings(ContentScanner.Scan(text, ContentScanner.KindOf(path)), path, relativePath, status, commit, null);
         }
 
         /// <summary>Scans one file's bytes; null when binary or when nothing was found.</summary>
         internal static List<SecretFinding>? ScanBytes(byte[] data, string path, string relativePath, GitFileStatus status, string? commit)
         {
             if (data.Length == 0 || IsBinary(data)) return null;
-            var offset = data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
-            var text = Encoding.UTF8.GetString(data, offset, data.Length - offset);
-            return ToFindings(ContentScanner.Scan(text, ContentScanner.KindOf(path)), path, relativePath, status, commit, null);
+            return ScanText(data, data.Length, path, relativePath, status, commit);
         }
 
         internal static List<SecretFinding>? ToFindings(List<RawFinding> raw, string path, string relativePath, GitFileStatus status, string? commit, IList<int>? lineMap)
@@ -313,7 +442,9 @@ namespace PlatformOps.SecretHygiene
         }
 
         /// <summary>A NUL byte in the first 8000 bytes means binary, as git decides.</summary>
-        internal static bool IsBinary(byte[] data) => Array.IndexOf(data, (byte)0, 0, Math.Min(data.Length, 8000)) >= 0;
+        internal static bool IsBinary(byte[] data) => IsBinary(data, data.Length);
+
+        internal static bool IsBinary(byte[] data, int count) => Array.IndexOf(data, (byte)0, 0, Math.Min(count, 8000)) >= 0;
 
         /// <summary>Scans the staged (index) copies of added and modified files: what the next commit would contain.</summary>
         public async Task<List<SecretFinding>> ScanStagedAsync(string path, CancellationToken cancellationToken)
