@@ -183,11 +183,18 @@ namespace PlatformOps.SecretHygiene
             if (v[0] == '$' || (v[0] == '%' && v.EndsWith("%", StringComparison.Ordinal) && v.Length > 2)) return true;
             if (v.IndexOf("${", StringComparison.Ordinal) >= 0 || v.IndexOf("{{", StringComparison.Ordinal) >= 0 || v.IndexOf("#{", StringComparison.Ordinal) >= 0
                 || v.IndexOf("$(", StringComparison.Ordinal) >= 0 || v.IndexOf("{%", StringComparison.Ordinal) >= 0) return true;
-            if (v[0] == '/' || v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal) || v.StartsWith("~/", StringComparison.Ordinal)
-                || (v.Length > 2 && char.IsLetter(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/'))) return true;
+            if ((v[0] == '/' || v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal) || v.StartsWith("~/", StringComparison.Ordinal)
+                 || (v.Length > 2 && char.IsLetter(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/'))) && IsPath(v)) return true;
             var lower = v.ToLowerInvariant();
             string[] prefixes = { "vault:", "secret:", "secrets:", "file:", "env:", "ref:", "ssm:", "arn:aws:", "@microsoft.keyvault", "enc[", "!vault", "op://", "gcp:", "azure:", "sops:", "secretref:", "keyvault:" };
             return prefixes.Any(p => lower.StartsWith(p, StringComparison.Ordinal));
+        }
+
+        /// <summary>A file path (/run/secrets/db, ./secrets/pg.txt), not a base64 value that happens to start with '/'.</summary>
+        private static bool IsPath(string v)
+        {
+            if (v.Any(c => !(char.IsLetterOrDigit(c) || c == '/' || c == '\\' || c == '.' || c == '_' || c == '-' || c == '~' || c == ':'))) return false;
+            return v.Split('/', '\\').All(segment => segment.Length <= 64 && (!segment.Any(char.IsUpper) || !LooksRandom(segment, 12)));
         }
 
         /// <summary>Shannon entropy in bits per character.</summary>

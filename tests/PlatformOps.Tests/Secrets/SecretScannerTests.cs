@@ -201,6 +201,8 @@ namespace PlatformOps.Tests.SecretHygiene
         [InlineData("$DB_PASSWORD", true)]
         [InlineData("{{ .Values.password }}", true)]
         [InlineData("/run/secrets/db", true)]
+        [InlineData("./secrets/postgres_password.txt", true)]
+        [InlineData("/Hq3pApHoAX47785yoTloi3NTVer3JePyzRXWPmw", false)]
         [InlineData("vault:secret/data/db#password", true)]
         [InlineData("Xk29fjQ!pLm7", false)]
         public void References_are_recognised(string value, bool reference)
