@@ -26,7 +26,8 @@ function New-Random([int] $Length, [string] $Alphabet = $alnum) {
     [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
     -join ($bytes | ForEach-Object { $Alphabet[$_ % $Alphabet.Length] })
 }
-function New-Password { (New-Random 6 $upper) + (New-Random 8 $lower) + (New-Random 6 $digits) + (New-Random 4 '!%^*-_+') }
+# Four different symbols: a run such as '****' reads as a masked value, which the scanner rightly skips.
+function New-Password { (New-Random 6 $upper) + (New-Random 8 $lower) + (New-Random 6 $digits) + (-join ('!%^*-_+'.ToCharArray() | Get-Random -Count 4)) }
 function ConvertTo-Base64Url([byte[]] $Bytes) { [Convert]::ToBase64String($Bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
 
 $root = [System.IO.Path]::GetFullPath($Path)

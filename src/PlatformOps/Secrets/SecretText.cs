@@ -229,6 +229,23 @@ namespace PlatformOps.SecretHygiene
             var hasSymbol = v.Any(c => !char.IsLetterOrDigit(c));
             var classes = (hasDigit ? 1 : 0) + (hasLower ? 1 : 0) + (hasUpper ? 1 : 0) + (hasSymbol ? 1 : 0);
             if (classes < 2 && !(v.Length >= 24 && v.All(IsHex))) return false;
+            if (!hasDigit)
+            {
+                // Words joined up (Find-PlatformSecret, PSCredential, my_app_name) are identifiers: their case seldom
+                // changes and a quarter or more of their letters are vowels. Random letters change case every other
+                // letter, and a fifth of them are vowels.
+                int letters = 0, vowels = 0, caseChanges = 0;
+                char previous = '\0';
+                foreach (var ch in v)
+                {
+                    if (!char.IsLetter(ch)) continue;
+                    letters++;
+                    if ("aeiouAEIOU".IndexOf(ch) >= 0) vowels++;
+                    if (previous != '\0' && char.IsUpper(ch) != char.IsUpper(previous)) caseChanges++;
+                    previous = ch;
+                }
+                if (letters > 0 && caseChanges < 0.35 * letters && vowels >= 0.25 * letters) return false;
+            }
             if (!hasDigit && !hasSymbol)
             {
                 // Letters only: an identifier (PSCredential, myAppName) unless long and with case changing often.
