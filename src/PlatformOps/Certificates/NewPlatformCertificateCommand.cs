@@ -6,13 +6,30 @@ using PlatformOps.Common;
 
 namespace PlatformOps.Certificates
 {
+    /// <summary>The parameters every cmdlet that makes a key shares: the algorithm, its size, and -Force to replace files.</summary>
+    public abstract class NewCertificateCmdlet : PlatformCmdlet
+    {
+        /// <summary>RSA (default) or ECDSA.</summary>
+        [Parameter]
+        public CertificateKeyAlgorithm KeyAlgorithm { get; set; } = CertificateKeyAlgorithm.RSA;
+
+        /// <summary>2048, 3072, 4096 for RSA (default 4096); 256 (default) or 384 for ECDSA.</summary>
+        [Parameter]
+        [ValidateSet("2048", "3072", "4096", "256", "384")]
+        public int? KeySize { get; set; }
+
+        /// <summary>Replace existing files.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+    }
+
     /// <summary>
     /// Creates a TLS key and certificate as PEM (certificate.crt, key.pem with mode 0600): self-signed, or signed by a local
     /// CA with -Authority. RSA 4096 for 365 days unless told otherwise.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "PlatformCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PlatformCertificate))]
-    public sealed class NewPlatformCertificateCommand : PlatformCmdlet
+    public sealed class NewPlatformCertificateCommand : NewCertificateCmdlet
     {
         /// <summary>The folder to write into. Default: ssl under the current location.</summary>
         [Parameter(Position = 0)]
@@ -30,13 +47,6 @@ namespace PlatformOps.Certificates
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Subject { get; set; }
-
-        [Parameter]
-        public CertificateKeyAlgorithm KeyAlgorithm { get; set; } = CertificateKeyAlgorithm.RSA;
-
-        [Parameter]
-        [ValidateSet("2048", "3072", "4096", "256", "384")]
-        public int? KeySize { get; set; }
 
         [Parameter]
         [Alias("Days")]
@@ -62,9 +72,6 @@ namespace PlatformOps.Certificates
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string KeyFileName { get; set; } = "key.pem";
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
 
         protected override void EndProcessing()
         {
@@ -111,7 +118,7 @@ namespace PlatformOps.Certificates
     /// <summary>Creates a local certificate authority (ca.crt, ca-key.pem) that New-PlatformCertificate -Authority signs with.</summary>
     [Cmdlet(VerbsCommon.New, "PlatformCertificateAuthority", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PlatformCertificate))]
-    public sealed class NewPlatformCertificateAuthorityCommand : PlatformCmdlet
+    public sealed class NewPlatformCertificateAuthorityCommand : NewCertificateCmdlet
     {
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -122,22 +129,12 @@ namespace PlatformOps.Certificates
         public string Subject { get; set; } = "CN=PlatformOps Local CA";
 
         [Parameter]
-        public CertificateKeyAlgorithm KeyAlgorithm { get; set; } = CertificateKeyAlgorithm.RSA;
-
-        [Parameter]
-        [ValidateSet("2048", "3072", "4096", "256", "384")]
-        public int? KeySize { get; set; }
-
-        [Parameter]
         [Alias("Days")]
         [ValidateRange(1, 36500)]
         public int ValidityDays { get; set; } = 3650;
 
         [Parameter]
         public DateTime? NotBefore { get; set; }
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
 
         protected override void EndProcessing()
         {
@@ -171,7 +168,7 @@ namespace PlatformOps.Certificates
     /// <summary>Writes a PKCS#10 certificate signing request (and a new key, unless -KeyPath names one) for a production CA.</summary>
     [Cmdlet(VerbsCommon.New, "PlatformCertificateRequest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PlatformCertificateRequest))]
-    public sealed class NewPlatformCertificateRequestCommand : PlatformCmdlet
+    public sealed class NewPlatformCertificateRequestCommand : NewCertificateCmdlet
     {
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -190,13 +187,6 @@ namespace PlatformOps.Certificates
         public string? Subject { get; set; }
 
         [Parameter]
-        public CertificateKeyAlgorithm KeyAlgorithm { get; set; } = CertificateKeyAlgorithm.RSA;
-
-        [Parameter]
-        [ValidateSet("2048", "3072", "4096", "256", "384")]
-        public int? KeySize { get; set; }
-
-        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? KeyPath { get; set; }
 
@@ -207,9 +197,6 @@ namespace PlatformOps.Certificates
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string KeyFileName { get; set; } = "key.pem";
-
-        [Parameter]
-        public SwitchParameter Force { get; set; }
 
         protected override void EndProcessing()
         {

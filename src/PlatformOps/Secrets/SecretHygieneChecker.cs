@@ -88,10 +88,19 @@ namespace PlatformOps.SecretHygiene
                     ? Result(check, Verdict.Pass, envPath, "no env file yet, and git would ignore one")
                     : Result(check, Verdict.Warn, envPath, "no env file yet, but git would not ignore one", new[] { rel }, "Add '.env' to .gitignore before creating it.");
             }
+            return IgnoredVerdict(check, folder, repo, envFiles, "env file(s)",
+                "git rm --cached the file, add it to .gitignore, commit, and rotate every secret it held: it is in the history.",
+                "Add '.env' (and '.env.*' with '!.env.example') to .gitignore.");
+        }
+
+        /// <summary>Fail when any of the files is tracked, or not ignored (the next 'git add .' commits it); else Pass.</summary>
+        private static SecretHygieneCheck IgnoredVerdict(string check, string folder, GitRepository repo, IEnumerable<string> files, string noun,
+            string trackedRemedy, string exposedRemedy)
+        {
             var tracked = new List<string>();
             var exposed = new List<string>();
             var ok = new List<string>();
-            foreach (var f in envFiles)
+            foreach (var f in files)
             {
                 var rel = repo.Relative(f) ?? f;
                 switch (repo.StatusOf(f))
@@ -102,12 +111,10 @@ namespace PlatformOps.SecretHygiene
                 }
             }
             if (tracked.Count > 0)
-                return Result(check, Verdict.Fail, folder, $"{tracked.Count} env file(s) are committed", tracked.Concat(exposed).Concat(ok),
-                    "git rm --cached the file, add it to .gitignore, commit, and rotate every secret it held: it is in the history.");
+                return Result(check, Verdict.Fail, folder, $"{tracked.Count} {noun} committed", tracked.Concat(exposed).Concat(ok), trackedRemedy);
             if (exposed.Count > 0)
-                return Result(check, Verdict.Fail, folder, $"{exposed.Count} env file(s) are not ignored: the next 'git add .' commits them", exposed.Concat(ok),
-                    "Add '.env' (and '.env.*' with '!.env.example') to .gitignore.");
-            return Result(check, Verdict.Pass, folder, $"{ok.Count} env file(s), all ignored by git", ok);
+                return Result(check, Verdict.Fail, folder, $"{exposed.Count} {noun} not ignored: the next 'git add .' commits them", exposed.Concat(ok), exposedRemedy);
+            return Result(check, Verdict.Pass, folder, $"{ok.Count} {noun}, all ignored by git", ok);
         }
 
         private static bool IsRealEnvFile(string name)
@@ -179,24 +186,9 @@ namespace PlatformOps.SecretHygiene
             if (found.Count == 0) return Result(check, Verdict.Pass, folder, "no private key files");
             if (repo == null)
                 return Result(check, Verdict.Warn, folder, $"{found.Count} key file(s); not a git repository, so whether they would be committed is unknown", found);
-            var tracked = new List<string>();
-            var exposed = new List<string>();
-            var ok = new List<string>();
-            foreach (var f in found)
-            {
-                var rel = repo.Relative(f) ?? f;
-                var status = repo.StatusOf(f);
-                if (status == GitFileStatus.Tracked) tracked.Add(rel + " (tracked)");
-                else if (status == GitFileStatus.Ignored) ok.Add(rel + " (ignored)");
-                else exposed.Add(rel + " (not ignored)");
-            }
-            if (tracked.Count > 0)
-                return Result(check, Verdict.Fail, folder, $"{tracked.Count} private key file(s) are committed", tracked.Concat(exposed).Concat(ok),
-                    "git rm --cached them, ignore them (ssl/*.pem, *.key), commit, and replace the keys: the old ones are in the history.");
-            if (exposed.Count > 0)
-                return Result(check, Verdict.Fail, folder, $"{exposed.Count} private key file(s) are not ignored", exposed.Concat(ok),
-                    "Add the key files' patterns (ssl/**/*.pem, *.key) to .gitignore.");
-            return Result(check, Verdict.Pass, folder, $"{ok.Count} private key file(s), all ignored by git", ok);
+            return IgnoredVerdict(check, folder, repo, found, "private key file(s)",
+                "git rm --cached them, ignore them (ssl/*.pem, *.key), commit, and replace the keys: the old ones are in the history.",
+                "Add the key files' patterns (ssl/**/*.pem, *.key) to .gitignore.");
         }
 
         private static bool LooksLikeKeyFolder(string name) => name == "ssl" || name == "certs" || name == "tls" || name == "secrets" || name == "keys";
