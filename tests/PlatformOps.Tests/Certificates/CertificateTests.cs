@@ -107,6 +107,7 @@ namespace PlatformOps.Tests.Certificates
         }
 
         [Fact]
+        [Trait(Category.Name, Category.Docker)]
         public void The_lab_PostgreSQL_certificate_is_read_through_the_SSLRequest_negotiation()
         {
             var labCert = Path.Combine(Lab.Root, "tls", "server.crt");
@@ -129,6 +130,7 @@ namespace PlatformOps.Tests.Certificates
         }
 
         [Fact]
+        [Trait(Category.Name, Category.Docker)]
         public void An_endpoint_without_TLS_gives_a_clear_error_within_the_timeout()
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
