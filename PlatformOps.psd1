@@ -11,12 +11,22 @@
 
     # Explicit lists, no wildcards: the build fails when these and the assembly disagree.
     CmdletsToExport      = @(
+        'Find-PlatformSecret'
+        'Get-PlatformCertificate'
         'Get-PlatformContainer'
         'Get-PlatformHealth'
         'Get-PlatformPostgresStatus'
         'Get-PlatformProfile'
         'Get-PlatformRedisStatus'
+        'Get-PlatformSecret'
         'Import-PlatformProfile'
+        'New-PlatformCertificate'
+        'New-PlatformCertificateAuthority'
+        'New-PlatformCertificateRequest'
+        'New-PlatformEnvTemplate'
+        'New-PlatformSecret'
+        'Test-PlatformCertificate'
+        'Test-PlatformSecretHygiene'
         'Test-PlatformService'
         'Wait-PlatformHealthy'
         'Enable-PlatformWalArchiving'
@@ -36,6 +46,8 @@
 
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
+        'PlatformOps.Certificates.format.ps1xml'
+        'PlatformOps.Secrets.format.ps1xml'
         'PlatformOps.Roles.format.ps1xml'
         'PlatformOps.Wal.format.ps1xml'
     )
