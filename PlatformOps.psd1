@@ -11,18 +11,38 @@
 
     # Explicit lists, no wildcards: the build fails when these and the assembly disagree.
     CmdletsToExport      = @(
+        'Find-PlatformSecret'
+        'Get-PlatformCertificate'
         'Get-PlatformContainer'
         'Get-PlatformHealth'
         'Get-PlatformPostgresStatus'
         'Get-PlatformProfile'
         'Get-PlatformRedisStatus'
+        'Get-PlatformSecret'
         'Import-PlatformProfile'
+        'New-PlatformCertificate'
+        'New-PlatformCertificateAuthority'
+        'New-PlatformCertificateRequest'
+        'New-PlatformEnvTemplate'
+        'New-PlatformSecret'
+        'Test-PlatformCertificate'
+        'Test-PlatformSecretHygiene'
         'Test-PlatformService'
         'Wait-PlatformHealthy'
         'Test-PlatformReadiness'
         'Get-PlatformHealthScore'
         'Invoke-PlatformTest'
         'Export-PlatformReport'
+        'Enable-PlatformWalArchiving'
+        'Get-DbRole'
+        'Get-PlatformWalStatus'
+        'Invoke-PlatformBaseBackup'
+        'Invoke-PlatformWalSwitch'
+        'Remove-DbRole'
+        'Restore-PlatformCluster'
+        'Set-DbRole'
+        'Test-DbRole'
+        'Test-PlatformWalArchive'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -31,6 +51,10 @@
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
         'PlatformOps.Readiness.format.ps1xml'
+        'PlatformOps.Certificates.format.ps1xml'
+        'PlatformOps.Secrets.format.ps1xml'
+        'PlatformOps.Roles.format.ps1xml'
+        'PlatformOps.Wal.format.ps1xml'
     )
 
     PrivateData          = @{
