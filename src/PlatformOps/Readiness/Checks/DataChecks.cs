@@ -11,12 +11,8 @@ namespace PlatformOps.Readiness
 
         private static IEnumerable<ReadinessItem> DataManagement(ReadinessPlan plan)
         {
+            foreach (var item in WalItems(plan)) yield return item;
             var s = plan.Settings;
-            yield return Item("data.wal-archiving", Data, "WAL archiving is on and not failing",
-                "Get-PlatformPostgresStatus | Format-List ArchiveMode, ArchiveCommand, LastArchived*, LastFailed*; Enable-PlatformWalArchiving",
-                "archive_mode on, newest attempt succeeded", WalArchivingAsync);
-            yield return Unavailable("data.rpo", Data, "The RPO estimate is within the target", "Get-PlatformWalStatus",
-                $"RPO within {Words.Minutes(s.RpoTargetMinutes)}");
             yield return Unavailable("data.backup-age", Data, "A backup newer than the target age exists", "Invoke-PlatformBackup",
                 $"newest backup younger than {Words.Span(TimeSpan.FromHours(s.BackupMaxAgeHours))}");
             yield return Unavailable("data.backup-verified", Data, "The newest backup was verified by a restore",
@@ -25,33 +21,6 @@ namespace PlatformOps.Readiness
                 "Get-PlatformBackup -Latest | Test-PlatformBackup -Restore", $"RTO within {Words.Minutes(s.RtoTargetMinutes)}");
             yield return Item("data.redis-persistence", Data, "Redis persistence is on and its last save succeeded",
                 "Get-PlatformRedisStatus", "RDB or AOF on, last save ok", RedisPersistenceAsync);
-        }
-
-        private static async Task<ReadinessCheck> WalArchivingAsync(ReadinessContext context, ReadinessDefinition d)
-        {
-            var plan = context.Plan;
-            if (plan.Postgres == null && plan.PostgresError == null) return d.Skip("the profile has no Postgres section");
-            var s = await context.PostgresStatus.ConfigureAwait(false);
-            var last = s.LastArchivedTime == null ? "nothing archived yet" : $"last {s.LastArchivedWal} {Words.Ago(s.LastArchivedTime.Value, context.Now)}";
-            var backlog = s.ReadyBacklog == null ? string.Empty : $", {Words.Plural(s.ReadyBacklog.Value, "segment")} waiting";
-            ReadinessCheck check;
-            if (!s.ArchivingEnabled)
-                check = d.Fail($"archive_mode is off (wal_level {s.WalLevel}): no WAL is archived, so there is no point-in-time recovery", null, s);
-            else if (string.Equals(s.WalLevel, "minimal", StringComparison.OrdinalIgnoreCase))
-                check = d.Fail("wal_level is minimal: archived WAL cannot be replayed onto a base backup", null, s);
-            else if (s.ArchiveFailing)
-                check = d.Fail($"archiving is failing: {Words.Plural(s.FailedCount, "failure")}, the newest {s.LastFailedWal} {Words.Ago(s.LastFailedTime!.Value, context.Now)}; {last}{backlog}",
-                    new[] { $"archive_command: {s.ArchiveCommand}" }, s);
-            else if (s.ReadyBacklog > 10)
-                check = d.Warn($"archive_mode {s.ArchiveMode}, archiving works but lags: {s.ReadyBacklog} segments wait to be archived; {last}", new[] { $"archive_command: {s.ArchiveCommand}" }, s);
-            else if (s.ArchivedCount == 0 && s.FailedCount == 0)
-                check = d.Warn($"archive_mode {s.ArchiveMode}, but no segment has been archived yet{backlog} (Invoke-PlatformWalSwitch proves the archive_command)", new[] { $"archive_command: {s.ArchiveCommand}" }, s);
-            else
-                check = d.Pass($"archive_mode {s.ArchiveMode}, {Words.Plural(s.ArchivedCount, "segment")} archived, {last}, "
-                    + (s.FailedCount == 0 ? "no failures" : $"{Words.Plural(s.FailedCount, "earlier failure")}, none since") + backlog, null, s);
-            check.Value = s.ArchivedCount;
-            check.Unit = "segments";
-            return check;
         }
 
         private static async Task<ReadinessCheck> RedisPersistenceAsync(ReadinessContext context, ReadinessDefinition d)

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
+using PlatformOps.Wal;
+
+namespace PlatformOps.Readiness
+{
+    /// <summary>The WAL items, read from one WAL status (two samples a second apart, so an idle server is not an alarm).</summary>
+    internal static partial class ReadinessChecklist
+    {
+        /// <summary>How far apart the two samples of the archiver are.</summary>
+        private static readonly TimeSpan WalSample = TimeSpan.FromSeconds(1);
+
+        private static IEnumerable<ReadinessItem> WalItems(ReadinessPlan plan)
+        {
+            yield return Item("data.wal-archiving", Data, "WAL archiving is on and not failing",
+                "Get-PlatformWalStatus | Format-List ArchiveMode, ArchiveCommand, LastArchived*, FailureReason; Enable-PlatformWalArchiving",
+                "archive_mode on, newest attempt succeeded", WalArchivingAsync);
+            yield return Item("data.rpo", Data, "The RPO estimate is within the target", "Get-PlatformWalStatus | Format-List Rpo*; Invoke-PlatformWalSwitch",
+                $"RPO within {Words.Minutes(plan.Settings.RpoTargetMinutes)}", RpoAsync);
+        }
+
+        private static Task<PlatformWalStatus> WalStatus(ReadinessContext context)
+        {
+            var plan = context.Plan;
+            return context.Shared("wal", async () =>
+            {
+                if (plan.PostgresError != null) throw plan.PostgresError;
+                return await WalArchiver.GetStatusAsync(plan.Postgres!, WalSample, TimeSpan.FromMinutes(plan.Settings.RpoTargetMinutes), plan.Docker,
+                    context.CancellationToken).ConfigureAwait(false);
+            });
+        }
+
+        private static async Task<ReadinessCheck> WalArchivingAsync(ReadinessContext context, ReadinessDefinition d)
+        {
+            var plan = context.Plan;
+            if (plan.Postgres == null && plan.PostgresError == null) return d.Skip("the profile has no Postgres section");
+            var s = await WalStatus(context).ConfigureAwait(false);
+            var last = s.LastArchivedTime == null ? "nothing archived yet" : $"last {s.LastArchivedWal} {Words.Ago(s.LastArchivedTime.Value, context.Now)}";
+            var backlog = s.ReadyBacklog == null ? string.Empty : $", {Words.Plural(s.ReadyBacklog.Value, "segment")} waiting";
+            var command = new[] { $"archive_command: {(string.IsNullOrEmpty(s.ArchiveLibrary) ? s.ArchiveCommand : "archive_library " + s.ArchiveLibrary)}" };
+            ReadinessCheck check;
+            if (!s.ArchivingEnabled)
+                check = d.Fail(s.PendingRestart
+                    ? "archive_mode is set but waits for a restart of PostgreSQL: nothing is archived yet"
+                    : $"archive_mode is off (wal_level {s.WalLevel}): no WAL is archived, so there is no point-in-time recovery", null, s);
+            else if (string.Equals(s.WalLevel, "minimal", StringComparison.OrdinalIgnoreCase))
+                check = d.Fail("wal_level is minimal: archived WAL cannot be replayed onto a base backup", command, s);
+            else if (s.ArchiveFailing)
+                check = d.Fail($"archiving is failing: {s.FailureReason ?? $"{Words.Plural(s.FailedCount, "failure")}, the newest {s.LastFailedWal}"}; {last}{backlog}", command, s);
+            else if (s.RpoState == WalRpoState.Stalled)
+                check = d.Fail($"archiving is stalled: {s.RpoDetail} {last}", command, s);
+            else if (s.ReadyBacklog > 10)
+                check = d.Warn($"archive_mode {s.ArchiveMode}, archiving works but lags: {s.ReadyBacklog} segments wait to be archived; {last}", command, s);
+            else if (s.ArchivedCount == 0 && s.FailedCount == 0)
+                check = d.Warn($"archive_mode {s.ArchiveMode}, but no segment has been archived yet{backlog} (Invoke-PlatformWalSwitch proves the archive_command)", command, s);
+            else
+                check = d.Pass($"archive_mode {s.ArchiveMode}, {Words.Plural(s.ArchivedCount, "segment")} archived, {last}, "
+                    + (s.FailedCount == 0 ? "no failures" : $"{Words.Plural(s.FailedCount, "earlier failure")}, none since") + backlog, command, s);
+            check.Value = s.ArchivedCount;
+            check.Unit = "segments";
+            return check;
+        }
+
+        private static async Task<ReadinessCheck> RpoAsync(ReadinessContext context, ReadinessDefinition d)
+        {
+            var plan = context.Plan;
+            if (plan.Postgres == null && plan.PostgresError == null) return d.Skip("the profile has no Postgres section");
+            var s = await WalStatus(context).ConfigureAwait(false);
+            var target = TimeSpan.FromMinutes(plan.Settings.RpoTargetMinutes);
+            ReadinessCheck check;
+            if (s.RpoEstimate == null)
+                check = d.Fail($"no RPO can be promised: {s.RpoDetail}", null, s);
+            else if (s.RpoOk)
+                check = d.Pass($"RPO estimate {Words.Span(s.RpoEstimate.Value)} ({s.RpoState}), within {Words.Span(target)}: {s.RpoDetail}", null, s);
+            else if (s.RpoEstimate.Value <= target)
+                check = d.Fail($"RPO estimate {Words.Span(s.RpoEstimate.Value)} ({s.RpoState}) and growing until archiving works again: {s.RpoDetail}", null, s);
+            else
+                check = d.Fail($"RPO estimate {Words.Span(s.RpoEstimate.Value)} ({s.RpoState}), over the target of {Words.Span(target)}: {s.RpoDetail}", null, s);
+            if (s.RpoEstimate != null) { check.Value = Math.Round(s.RpoEstimate.Value.TotalSeconds, 1); check.Unit = "seconds"; }
+            return check;
+        }
+    }
+}
