@@ -11,7 +11,7 @@ BeforeAll {
 Describe 'The built module' {
     It 'holds only allow-listed files' {
         $files = Get-ChildItem $ModuleDir -Recurse -File | ForEach-Object { $_.FullName.Substring($ModuleDir.Length + 1) }
-        $unexpected = $files | Where-Object { $_ -notmatch '\.(dll|psd1|ps1xml)$' -and $_ -notmatch '^en-US[\\/](about_.*\.help\.txt|PlatformOps\.dll-Help\.xml)$' -and $_ -notmatch '^Acceptance[\\/]' }
+        $unexpected = $files | Where-Object { $_ -notmatch '\.(dll|psd1|ps1xml)$' -and $_ -notmatch '^en-US[\\/](about_.*\.help\.txt|PlatformOps\.dll-Help\.xml)$' -and $_ -notmatch '^Acceptance[\\/]' -and $_ -notmatch '^runbooks[\\/][a-z-]+\.md$' }
         $unexpected | Should -BeNullOrEmpty
         $files | Should -Not -Contain 'System.Management.Automation.dll'
         $files | Where-Object { $_ -match '\.(pdb|json)$' } | Should -BeNullOrEmpty
