@@ -35,18 +35,8 @@ namespace PlatformOps.Readiness
 
         protected ReadinessPlan BuildPlan(PlatformProfile profile, ICollection<ReadinessCategory>? categories)
         {
-            var plan = new ReadinessPlan(profile) { Timeout = TimeSpan.FromSeconds(TimeoutSec), Categories = categories };
-            if (profile.Docker != null) plan.Docker = DockerTarget.Resolve(null, null, profile);
-            if (profile.Postgres != null)
-            {
-                try { plan.Postgres = PostgresTarget.Resolve(null, null, null, null, null, profile); }
-                catch (PlatformOpsException ex) { plan.PostgresError = ex; }
-            }
-            if (profile.Redis != null)
-            {
-                try { plan.Redis = RedisTarget.Resolve(null, null, null, null, profile); }
-                catch (PlatformOpsException ex) { plan.RedisError = ex; }
-            }
+            var plan = ReadinessPlan.Create(profile, TimeSpan.FromSeconds(TimeoutSec));
+            plan.Categories = categories;
             return plan;
         }
 

@@ -56,7 +56,21 @@ namespace PlatformOps.Readiness
             var items = ReadinessChecklist.Items(plan)
                 .Where(i => plan.Categories == null || plan.Categories.Contains(i.Definition.Category))
                 .ToList();
-            var checks = await Task.WhenAll(items.Select(i => RunItemAsync(i, context))).ConfigureAwait(false);
+            ReadinessCheck[] checks;
+            if (plan.MaxParallelism is int limit && limit > 0)
+            {
+                using var gate = new SemaphoreSlim(limit);
+                checks = await Task.WhenAll(items.Select(async i =>
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try { return await RunItemAsync(i, context).ConfigureAwait(false); }
+                    finally { gate.Release(); }
+                })).ConfigureAwait(false);
+            }
+            else
+            {
+                checks = await Task.WhenAll(items.Select(i => RunItemAsync(i, context))).ConfigureAwait(false);
+            }
 
             if (plan.SaveState && context.ContainersProbed && context.Containers.Status == TaskStatus.RanToCompletion)
             {

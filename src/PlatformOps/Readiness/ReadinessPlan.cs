@@ -32,10 +32,30 @@ namespace PlatformOps.Readiness
         public ICollection<ReadinessCategory>? Categories { get; set; }
         /// <summary>Remember container restart counts for the next run (off for -WhatIf-like dry runs and tests that want isolation).</summary>
         public bool SaveState { get; set; } = true;
+        /// <summary>How many items may run at once; null: every item at once (the default). 1 runs them one after another (benchmarks).</summary>
+        public int? MaxParallelism { get; set; }
         /// <summary>The clock; tests set it.</summary>
         public Func<DateTime> UtcNow { get; set; } = () => DateTime.UtcNow;
 
         public string PlatformName => Profile.Name;
+
+        /// <summary>A plan for a profile: its Docker, PostgreSQL and Redis resolved (a resolution error is kept for the items to report).</summary>
+        public static ReadinessPlan Create(PlatformProfile profile, TimeSpan timeout)
+        {
+            var plan = new ReadinessPlan(profile) { Timeout = timeout };
+            if (profile.Docker != null) plan.Docker = DockerTarget.Resolve(null, null, profile);
+            if (profile.Postgres != null)
+            {
+                try { plan.Postgres = PostgresTarget.Resolve(null, null, null, null, null, profile); }
+                catch (PlatformOpsException ex) { plan.PostgresError = ex; }
+            }
+            if (profile.Redis != null)
+            {
+                try { plan.Redis = RedisTarget.Resolve(null, null, null, null, profile); }
+                catch (PlatformOpsException ex) { plan.RedisError = ex; }
+            }
+            return plan;
+        }
 
         /// <summary>The folder holding readiness state for this platform (restart counts, last test run).</summary>
         public string StateDirectory => StateDirectoryOf(Profile);
