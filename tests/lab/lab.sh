@@ -89,6 +89,11 @@ rcli() { local port=$1; shift; REDISCLI_AUTH="$(<"$REDIS_PASSWORD_FILE")" redis-
 # psql with the pass file.
 pcli() { local port=$1; shift; PGPASSFILE="$PGPASS" "$PG_BIN/psql" -X -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
+# Run docker-compose with its progress on stderr, prefixed, without the "... " half-lines.
+compose_logged() {
+  compose "$@" 2>&1 | tr -d '\r' | { grep -v -- '\.\.\. *$' || true; } | sed 's/^/[compose] /' >&2
+}
+
 docker_answers() { timeout 5 docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1; }
 
 compose() {
@@ -505,7 +510,7 @@ cmd_up_docker() {
   ensure_images
   write_lab_env
   log "docker-compose -p $PROJECT up -d (${#ALL_CONTAINERS[@]} containers)"
-  if ! compose up -d --remove-orphans 2>&1 | sed 's/^/[compose] /' >&2; then
+  if ! compose_logged up -d --remove-orphans; then
     die "docker-compose up failed"
   fi
   wait_healthy
@@ -596,7 +601,7 @@ cmd_down_docker() {
     if [[ -s $LAB_ROOT/lab.env ]]; then
       require_tools yes; write_lab_env
       log "docker-compose -p $PROJECT down"
-      compose down -t 3 -v --remove-orphans 2>&1 | sed 's/^/[compose] /' >&2 || true
+      compose_logged down -t 3 -v --remove-orphans || true
     fi
     # Fallback (e.g. lab.env lost): remove the project's containers by label.
     local ids; ids=$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.platformops.lab=true")
@@ -706,7 +711,7 @@ cmd_break_fix() {
       require_tools yes
       if [[ $action == break ]]; then touch "$STATE/fast-health.$target"; else rm -f "$STATE/fast-health.$target"; fi
       write_lab_env
-      compose up -d --no-deps "$target" 2>&1 | sed 's/^/[compose] /' >&2
+      compose_logged up -d --no-deps "$target"
       local iv; iv=$(docker inspect -f '{{.Config.Healthcheck.Interval}}' "$target")
       echo "recreated $target with health-check interval $iv" ;;
     *)

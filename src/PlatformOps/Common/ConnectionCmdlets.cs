@@ -18,6 +18,12 @@ namespace PlatformOps.Common
         [ValidateNotNullOrEmpty]
         public string? Database { get; set; }
 
+        /// <summary>The user to log in as when the password comes from a pass file or the environment (like psql -U).</summary>
+        [Parameter]
+        [Alias("User")]
+        [ValidateNotNullOrEmpty]
+        public string? UserName { get; set; }
+
         /// <summary>User name and password. Without it, the pass file, PGPASSWORD or ~/.pgpass is used.</summary>
         [Parameter]
         [Credential]
@@ -28,12 +34,14 @@ namespace PlatformOps.Common
         [ValidateNotNullOrEmpty]
         public string? PassFile { get; set; }
 
+        private PSCredential? UserOnly() => UserName == null ? null : new PSCredential(UserName, new System.Security.SecureString());
+
         /// <summary>Resolves the PostgreSQL target or stops with a clear error.</summary>
         protected PostgresTarget ResolvePostgres(string? database = null)
         {
             try
             {
-                return PostgresTarget.Resolve(Server, Port, database ?? Database, Credential,
+                return PostgresTarget.Resolve(Server, Port, database ?? Database, Credential ?? UserOnly(),
                     PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), EffectiveProfile);
             }
             catch (PlatformOpsException ex)

@@ -138,7 +138,7 @@ namespace PlatformOps.Common
 
             string? password = null;
             string? usedPassFile = null;
-            if (credential != null)
+            if (credential != null && credential.Password.Length > 0)
             {
                 password = Secrets.Reveal(credential.Password);
             }

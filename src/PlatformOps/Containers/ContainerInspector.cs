@@ -91,9 +91,11 @@ namespace PlatformOps.Containers
                 Service = Label(listed.Labels, ServiceLabel),
             };
             ContainerInspectResponse inspected;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 inspected = await _client.Containers.InspectContainerAsync(listed.ID, cancellationToken).ConfigureAwait(false);
+                container.InspectMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
             }
             catch (DockerContainerNotFoundException)
             {

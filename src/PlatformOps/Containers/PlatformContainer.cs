@@ -43,6 +43,8 @@ namespace PlatformOps.Containers
         /// <summary>The CPU limit in CPUs; 0 when none is set.</summary>
         public double CpuLimit { get; internal set; }
         public string? Error { get; internal set; }
+        /// <summary>How long the engine took to answer the inspect call, in milliseconds.</summary>
+        public double InspectMs { get; internal set; }
 
         public bool IsRunning => string.Equals(State, "running", StringComparison.OrdinalIgnoreCase);
 

@@ -83,7 +83,7 @@ namespace PlatformOps.Health
                 var scope = docker.ComposeProject == null ? "any" : $"Compose project '{docker.ComposeProject}'";
                 return new[] { new HealthItem("Docker", docker.Endpoint, HealthStatus.Unhealthy, elapsed, $"the engine answers but has no containers of {scope}") };
             }
-            return containers.Select(c => FromContainer(c, elapsed)).ToList();
+            return containers.Select(c => FromContainer(c, c.InspectMs)).ToList();
         }
 
         public static HealthItem FromContainer(PlatformContainer c, double? latencyMs = null)
