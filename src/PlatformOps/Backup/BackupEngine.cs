@@ -219,6 +219,7 @@ namespace PlatformOps.Backup
             public string Encoding = string.Empty;
             public string Collate = string.Empty;
             public string Ctype = string.Empty;
+            public string Owner = string.Empty;
         }
 
         private static async Task BackupPostgresAsync(BackupRequest request, PostgresTarget target, BackupManifest manifest, string partial,
@@ -238,12 +239,12 @@ namespace PlatformOps.Backup
                 manifest.Postgres = new BackupServerInfo { Endpoint = target.Endpoint, Version = version.Split(' ')[0], Container = target.Container };
                 all = new List<DatabaseInfo>();
                 using (var command = new NpgsqlCommand(
-                           "SELECT datname, pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database " +
+                           "SELECT datname, pg_encoding_to_char(encoding), datcollate, datctype, pg_get_userbyid(datdba) FROM pg_database " +
                            "WHERE datallowconn AND NOT datistemplate ORDER BY datname", admin))
                 using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        all.Add(new DatabaseInfo { Name = reader.GetString(0), Encoding = reader.GetString(1), Collate = reader.GetString(2), Ctype = reader.GetString(3) });
+                        all.Add(new DatabaseInfo { Name = reader.GetString(0), Encoding = reader.GetString(1), Collate = reader.GetString(2), Ctype = reader.GetString(3), Owner = reader.GetString(4) });
                 }
                 var socketDir = socketDirs.Split(',').Select(s => s.Trim()).FirstOrDefault(s => s.Length > 0 && !s.StartsWith("@", StringComparison.Ordinal));
                 tools = await PgTools.ResolveAsync(target, request.ToolMode, versionNum / 10000, request.Docker, socketDir, port, progress.Say, cancellationToken).ConfigureAwait(false);
@@ -327,6 +328,7 @@ namespace PlatformOps.Backup
                 Kind = BackupKinds.Database,
                 Database = db.Name,
                 Format = request.Format.ToString(),
+                Owner = db.Owner,
                 Encoding = db.Encoding,
                 Collate = db.Collate,
                 Ctype = db.Ctype,

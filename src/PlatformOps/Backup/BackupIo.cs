@@ -158,7 +158,8 @@ ORDER BY 1, 2";
         public DecompressedReader(string path, string compression, Action<long>? onRead = null)
         {
             _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            Stream raw = onRead == null ? (Stream)_file : new CountingReadStream(_file, onRead);
+            Raw = new HashingReadStream(_file, onRead);
+            Stream raw = Raw;
             switch ((compression ?? "none").ToLowerInvariant())
             {
                 case "gzip":
@@ -191,6 +192,9 @@ ORDER BY 1, 2";
 
         public Stream Stream { get; }
 
+        /// <summary>The compressed bytes as read from disk, hashed on the way.</summary>
+        public HashingReadStream Raw { get; }
+
         /// <summary>Throws when the external decompressor failed (a corrupt file).</summary>
         public async Task CompletionAsync()
         {
@@ -207,48 +211,6 @@ ORDER BY 1, 2";
             Stream.Dispose();
             _file.Dispose();
             _stop.Dispose();
-        }
-    }
-
-    internal sealed class CountingReadStream : Stream
-    {
-        private readonly Stream _inner;
-        private readonly Action<long> _onRead;
-
-        public CountingReadStream(Stream inner, Action<long> onRead)
-        {
-            _inner = inner;
-            _onRead = onRead;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = _inner.Read(buffer, offset, count);
-            _onRead(n);
-            return n;
-        }
-
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            var n = await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-            _onRead(n);
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => _inner.Length;
-        public override long Position { get => _inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) _inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 

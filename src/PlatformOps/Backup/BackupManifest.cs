@@ -92,6 +92,7 @@ namespace PlatformOps.Backup
         /// <summary>The files of a Directory-format dump, each with its size and SHA-256.</summary>
         public List<BackupFilePart>? Parts { get; set; }
         /// <summary>Database only: encoding and locale to create the database with on restore.</summary>
+        public string? Owner { get; set; }
         public string? Encoding { get; set; }
         public string? Collate { get; set; }
         public string? Ctype { get; set; }

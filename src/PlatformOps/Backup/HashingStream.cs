@@ -95,3 +95,73 @@ namespace PlatformOps.Backup
         }
     }
 }
+
+namespace PlatformOps.Backup
+{
+    /// <summary>A read-only stream that computes SHA-256 and counts what is read through it (verify in one pass while decompressing).</summary>
+    internal sealed class HashingReadStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly Action<long>? _onRead;
+        private long _read;
+
+        public HashingReadStream(Stream inner, Action<long>? onRead = null)
+        {
+            _inner = inner;
+            _onRead = onRead;
+        }
+
+        public long BytesRead => Interlocked.Read(ref _read);
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = _inner.Read(buffer, offset, count);
+            Account(buffer, offset, n);
+            return n;
+        }
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            var n = await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            Account(buffer, offset, n);
+            return n;
+        }
+
+        private void Account(byte[] buffer, int offset, int n)
+        {
+            if (n <= 0) return;
+            _hash.AppendData(buffer, offset, n);
+            Interlocked.Add(ref _read, n);
+            _onRead?.Invoke(n);
+        }
+
+        /// <summary>Reads whatever the consumer left unread, then returns the hex SHA-256 of the whole stream.</summary>
+        public async Task<string> DrainAndFinishAsync(CancellationToken cancellationToken)
+        {
+            var buffer = new byte[1 << 20];
+            while (await ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false) > 0) { }
+            return HashingStream.Hex(_hash.GetHashAndReset());
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => _inner.Length;
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _hash.Dispose();
+                _inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
