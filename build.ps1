@@ -124,8 +124,9 @@ function Invoke-Test {
     Write-Step 'Pester (the built module in a fresh pwsh)'
     $pester = Get-PesterModulePath
     $summary = Join-Path $results 'pester-summary.json'
+    $exclude = if ($ExcludeTag) { @('-ExcludeTag', ($ExcludeTag -join ',')) } else { @() }
     & $Pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1') `
-        -PesterPath $pester -ModulePath (Join-Path $ModuleOut 'PlatformOps.psd1') -ResultsPath $results -SummaryPath $summary -ExcludeTag $ExcludeTag
+        -PesterPath $pester -ModulePath (Join-Path $ModuleOut 'PlatformOps.psd1') -ResultsPath $results -SummaryPath $summary @exclude
     $pesterExit = $LASTEXITCODE
     if (Test-Path $summary) {
         $p = Get-Content $summary -Raw | ConvertFrom-Json
