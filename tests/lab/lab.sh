@@ -117,6 +117,8 @@ cmd_install() {
   command -v openssl >/dev/null        || missing+=(openssl)
   command -v curl >/dev/null           || missing+=(curl)
   command -v setpriv >/dev/null        || missing+=(util-linux)
+  command -v zstd >/dev/null           || missing+=(zstd)
+  command -v lz4 >/dev/null            || missing+=(lz4)
   if [[ ${#missing[@]} -eq 0 ]]; then
     log "install: everything is present (PostgreSQL $(basename "$(dirname "$(find_pg_bin)")"), redis, docker, docker-compose, busybox, openssl, curl)"
     return 0

@@ -169,12 +169,23 @@ namespace PlatformOps.Backup
                 var text = File.ReadAllText(System.IO.Path.Combine(dir, OwnerFile)).Trim();
                 if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return false;
                 using var process = Process.GetProcessById(pid);
-                return !process.HasExited && Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddDays(-2);
+                if (process.HasExited || IsZombie(pid)) return false;
+                return Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddDays(-2);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is InvalidOperationException)
             {
                 return false;
             }
+        }
+
+        /// <summary>A killed process whose parent has not reaped it still has a pid; on Linux its state is Z.</summary>
+        private static bool IsZombie(int pid)
+        {
+            var stat = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat";
+            if (!File.Exists(stat)) return false;
+            var text = File.ReadAllText(stat);
+            var close = text.LastIndexOf(')');
+            return close > 0 && close + 2 < text.Length && (text[close + 2] == 'Z' || text[close + 2] == 'X');
         }
 
         internal static bool DeleteQuietly(string path)
@@ -317,8 +328,20 @@ namespace PlatformOps.Backup
         private static async Task<BackupFileEntry> DumpDatabaseAsync(BackupRequest request, PostgresTarget server, PgTools tools, DatabaseInfo db,
             string partial, HashSet<string> usedNames, string applicationName, BackupProgress progress, CancellationToken cancellationToken)
         {
-            var target = server.WithDatabase(db.Name);
-            using var connection = await target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await server.WithDatabase(db.Name).OpenAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await DumpDatabaseOnAsync(request, connection, tools, db, partial, usedNames, applicationName, progress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Pg.Release(connection);
+            }
+        }
+
+        private static async Task<BackupFileEntry> DumpDatabaseOnAsync(BackupRequest request, NpgsqlConnection connection, PgTools tools, DatabaseInfo db,
+            string partial, HashSet<string> usedNames, string applicationName, BackupProgress progress, CancellationToken cancellationToken)
+        {
             await Pg.ExecuteAsync(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", cancellationToken).ConfigureAwait(false);
             var snapshot = (string)(await Pg.ScalarAsync(connection, "SELECT pg_export_snapshot()", cancellationToken).ConfigureAwait(false))!;
             var tables = await Pg.ListTablesAsync(connection, cancellationToken).ConfigureAwait(false);

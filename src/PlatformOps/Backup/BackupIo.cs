@@ -26,6 +26,19 @@ namespace PlatformOps.Backup
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        /// <summary>Closes a connection for good (not back to the pool): a pooled idle session would keep a database "being accessed".</summary>
+        public static void Release(NpgsqlConnection connection)
+        {
+            try
+            {
+                NpgsqlConnection.ClearPool(connection);
+            }
+            finally
+            {
+                connection.Dispose();
+            }
+        }
+
         /// <summary>An identifier quoted for SQL ("a""b").</summary>
         public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
 

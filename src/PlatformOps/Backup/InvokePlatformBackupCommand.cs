@@ -26,6 +26,12 @@ namespace PlatformOps.Backup
         [ValidateRange(1, 65535)]
         public int? Port { get; set; }
 
+        /// <summary>The user to log in as when the password comes from a pass file or the environment.</summary>
+        [Parameter]
+        [Alias("User")]
+        [ValidateNotNullOrEmpty]
+        public string? UserName { get; set; }
+
         [Parameter]
         [Credential]
         public PSCredential? Credential { get; set; }
@@ -81,7 +87,8 @@ namespace PlatformOps.Backup
                     Docker = DockerTarget.Resolve(null, null, profile),
                 };
                 if (!SkipPostgres.IsPresent)
-                    request.Postgres = PostgresTarget.Resolve(Server, Port, null, Credential,
+                    request.Postgres = PostgresTarget.Resolve(Server, Port, null,
+                        Credential ?? (UserName == null ? null : new PSCredential(UserName, new System.Security.SecureString())),
                         PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), profile);
                 if (!SkipRedis.IsPresent)
                 {

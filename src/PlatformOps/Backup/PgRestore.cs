@@ -168,9 +168,22 @@ namespace PlatformOps.Backup
             CancellationToken cancellationToken)
         {
             var checks = new List<BackupCheck>();
-            long rows = 0;
             var tables = entry.Tables ?? new List<TableRowCount>();
-            using var connection = await server.WithDatabase(database).OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await server.WithDatabase(database).OpenAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CompareOnAsync(connection, entry, tables, checks, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Pg.Release(connection);
+            }
+        }
+
+        private static async Task<(List<BackupCheck> Checks, int Tables, long Rows)> CompareOnAsync(NpgsqlConnection connection, BackupFileEntry entry,
+            List<TableRowCount> tables, List<BackupCheck> checks, CancellationToken cancellationToken)
+        {
+            long rows = 0;
             var mismatches = 0;
             foreach (var table in tables)
             {
