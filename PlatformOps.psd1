@@ -11,12 +11,18 @@
 
     # Explicit lists, no wildcards: the build fails when these and the assembly disagree.
     CmdletsToExport      = @(
+        'Get-PlatformBackup'
         'Get-PlatformContainer'
         'Get-PlatformHealth'
         'Get-PlatformPostgresStatus'
         'Get-PlatformProfile'
         'Get-PlatformRedisStatus'
         'Import-PlatformProfile'
+        'Invoke-PlatformBackup'
+        'Remove-PlatformBackup'
+        'Restore-PlatformDatabase'
+        'Restore-PlatformRedis'
+        'Test-PlatformBackup'
         'Test-PlatformService'
         'Wait-PlatformHealthy'
     )
@@ -26,6 +32,7 @@
 
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
+        'PlatformOps.Backup.format.ps1xml'
     )
 
     PrivateData          = @{
