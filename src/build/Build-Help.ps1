@@ -105,7 +105,7 @@ foreach ($type in $cmdletTypes | Sort-Object Name) {
     }
     $pipelineText = { param($p) $by = @(); if ($p.ValueFromPipeline) { $by += 'ByValue' }; if ($p.ValueFromPipelineByPropertyName) { $by += 'ByPropertyName' }; if ($by) { "True ($($by -join ', '))" } else { 'False' } }
     $typeName = { param($t) if ($t.IsGenericType -and $t.GetGenericTypeDefinition() -eq [Nullable`1]) { $t.GetGenericArguments()[0].Name } else { $t.Name } }
-    $wildcards = { param($p) [bool]($type.GetProperty($p.Name).GetCustomAttributes([System.Management.Automation.SupportsWildcardsAttribute], $true)) }
+    $wildcards = { param($p) $prop = $type.GetProperty($p.Name); [bool]($prop -and $prop.GetCustomAttributes([System.Management.Automation.SupportsWildcardsAttribute], $true)) }
 
     $w.WriteStartElement('syntax', $cmdNs)
     foreach ($set in $cmd.ParameterSets) {
