@@ -12,7 +12,8 @@ $lab = Join-Path $PSScriptRoot 'lab.sh'
 function Show([string] $Title, [scriptblock] $Block) {
     Write-Host ''
     Write-Host "PS> $($Block.ToString().Trim())" -ForegroundColor Yellow
-    & $Block | Out-Host
+    # A wide table, as an operator's terminal shows it (a child process would otherwise wrap at 80 columns).
+    & $Block | Out-String -Width 180 | Write-Host
 }
 
 Import-Module $ModulePath

@@ -118,17 +118,7 @@ namespace PlatformOps.Common
             environment ??= Environment.GetEnvironmentVariable;
             var settings = profile?.Postgres;
 
-            var host = server;
-            int? portFromServer = null;
-            if (!string.IsNullOrEmpty(host))
-            {
-                var colon = host!.LastIndexOf(':');
-                if (colon > 0 && host.IndexOf(']') < colon && int.TryParse(host.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
-                {
-                    portFromServer = p;
-                    host = host.Substring(0, colon);
-                }
-            }
+            var (host, portFromServer) = SplitHostPort(server);
             host = FirstOf(host, settings?.Host, environment("PGHOST"), "localhost")!;
             var envPort = int.TryParse(environment("PGPORT"), NumberStyles.None, CultureInfo.InvariantCulture, out var ep) ? ep : (int?)null;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? envPort ?? 5432;
@@ -173,6 +163,20 @@ namespace PlatformOps.Common
                 }
             }
             return new PostgresTarget(host, resolvedPort, db, user, password, usedPassFile, settings?.Container, sslMode);
+        }
+
+        /// <summary>Splits "host:port" (or "[v6]:port"); a bare host gives a null port.</summary>
+        internal static (string? Host, int? Port) SplitHostPort(string? server)
+        {
+            if (string.IsNullOrEmpty(server)) return (null, null);
+            var colon = server!.LastIndexOf(':');
+            if (colon > 0 && server.IndexOf(']') < colon && server.IndexOf(':') == colon
+                && int.TryParse(server.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+                return (server.Substring(0, colon), port);
+            if (server.StartsWith("[", StringComparison.Ordinal) && colon > server.IndexOf(']') && server.IndexOf(']') > 0
+                && int.TryParse(server.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var v6port))
+                return (server.Substring(1, server.IndexOf(']') - 1), v6port);
+            return (server.Trim('[', ']'), null);
         }
 
         internal static string? FirstOf(params string?[] values)

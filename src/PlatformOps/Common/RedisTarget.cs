@@ -85,17 +85,7 @@ namespace PlatformOps.Common
         {
             environment ??= Environment.GetEnvironmentVariable;
             var settings = profile?.Redis;
-            var host = server;
-            int? portFromServer = null;
-            if (!string.IsNullOrEmpty(host))
-            {
-                var colon = host!.LastIndexOf(':');
-                if (colon > 0 && int.TryParse(host.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
-                {
-                    portFromServer = p;
-                    host = host.Substring(0, colon);
-                }
-            }
+            var (host, portFromServer) = PostgresTarget.SplitHostPort(server);
             host = PostgresTarget.FirstOf(host, settings?.Host, "127.0.0.1")!;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? 6379;
             string? password;

@@ -121,6 +121,15 @@ namespace PlatformOps.Tests.Common
             }
         }
 
+        [Theory]
+        [InlineData("db", "db", null)]
+        [InlineData("db:5433", "db", 5433)]
+        [InlineData("[::1]:5433", "::1", 5433)]
+        [InlineData("::1", "::1", null)]
+        [InlineData("[::1]", "::1", null)]
+        public void Server_parameters_split_into_host_and_port(string server, string host, int? port)
+            => Assert.Equal((host, port), PostgresTarget.SplitHostPort(server));
+
         [Fact]
         public void Postgres_target_resolves_parameters_then_profile_then_environment()
         {
