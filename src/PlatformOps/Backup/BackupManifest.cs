@@ -129,6 +129,7 @@ namespace PlatformOps.Backup
         public DateTime? LastRestoreTestUtc { get; set; }
         public bool? LastRestorePassed { get; set; }
         public double? RestoreSeconds { get; set; }
+        public string? RestoredOn { get; set; }
 
         public static BackupVerificationRecord? Load(string setPath)
         {

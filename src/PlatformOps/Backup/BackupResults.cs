@@ -29,6 +29,8 @@ namespace PlatformOps.Backup
         public DateTime? LastRestoreTestUtc { get; internal set; }
         public bool? LastRestorePassed { get; internal set; }
         public TimeSpan? MeasuredRto { get; internal set; }
+        /// <summary>Where the last restore test ran: Platform or Local (see Test-PlatformBackup -ScratchServer).</summary>
+        public string? RestoredOn { get; internal set; }
         /// <summary>The manifest as read from disk.</summary>
         public BackupManifest Manifest { get; internal set; } = new BackupManifest();
 
@@ -62,6 +64,7 @@ namespace PlatformOps.Backup
                 set.LastRestoreTestUtc = record.LastRestoreTestUtc;
                 set.LastRestorePassed = record.LastRestorePassed;
                 set.MeasuredRto = record.RestoreSeconds.HasValue ? TimeSpan.FromSeconds(record.RestoreSeconds.Value) : (TimeSpan?)null;
+                set.RestoredOn = record.RestoredOn;
             }
             return set;
         }
@@ -99,6 +102,8 @@ namespace PlatformOps.Backup
         public bool Restored { get; internal set; }
         /// <summary>Wall time of the scratch restore of every database and Redis: the measured RTO.</summary>
         public TimeSpan? RestoreDuration { get; internal set; }
+        /// <summary>Where the databases were restored: Platform (the platform's server) or Local (a throwaway cluster on this machine).</summary>
+        public string? RestoredOn { get; internal set; }
         public int TablesCompared { get; internal set; }
         public long RowsCompared { get; internal set; }
         public long KeysCompared { get; internal set; }

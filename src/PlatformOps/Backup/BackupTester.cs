@@ -19,6 +19,7 @@ namespace PlatformOps.Backup
         public DockerTarget? Docker { get; set; }
         public PgToolMode ToolMode { get; set; } = PgToolMode.Auto;
         public int Jobs { get; set; } = Math.Max(1, Environment.ProcessorCount);
+        public ScratchServer ScratchServer { get; set; } = ScratchServer.Platform;
     }
 
     /// <summary>
@@ -43,7 +44,11 @@ namespace PlatformOps.Backup
             {
                 var restoreTime = TimeSpan.Zero;
                 var databases = set.Manifest.Files.Where(f => f.Kind == BackupKinds.Database).ToList();
-                if (databases.Count > 0)
+                if (databases.Count > 0 && request.ScratchServer == ScratchServer.Local)
+                {
+                    restoreTime += await RestoreDatabasesLocallyAsync(request, databases, checks, result, progress, cancellationToken).ConfigureAwait(false);
+                }
+                else if (databases.Count > 0)
                 {
                     if (request.Postgres == null)
                         throw new PlatformOpsException("PostgresTargetMissing", System.Management.Automation.ErrorCategory.InvalidArgument, set.Path,
@@ -54,6 +59,7 @@ namespace PlatformOps.Backup
                 if (redis != null) restoreTime += await RestoreRedisAsync(set, redis, checks, result, progress, cancellationToken).ConfigureAwait(false);
                 result.Restored = true;
                 result.RestoreDuration = restoreTime;
+                if (databases.Count > 0) result.RestoredOn = request.ScratchServer.ToString();
             }
             result.Checks = checks;
             result.Duration = clock.Elapsed;
@@ -109,6 +115,69 @@ namespace PlatformOps.Backup
             return elapsed;
         }
 
+        /// <summary>Restores into a throwaway cluster on this machine: globals first (so owners exist), then every database under its own name.</summary>
+        private static async Task<TimeSpan> RestoreDatabasesLocallyAsync(BackupTestRequest request, List<BackupFileEntry> databases, List<BackupCheck> checks,
+            BackupTestResult result, BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var set = request.Set;
+            var major = PgTools.ParseVersion("(PostgreSQL) " + (set.Manifest.Postgres?.Version ?? string.Empty)).Major;
+            var host = await PgTools.FindHostFolderAsync(major, cancellationToken).ConfigureAwait(false)
+                ?? throw new PlatformOpsException("PostgresScratchUnavailable", System.Management.Automation.ErrorCategory.ObjectNotFound, set.Path,
+                    $"-ScratchServer Local needs PostgreSQL {major} (or newer) server programs on this machine; none were found. Install them, or use -ScratchServer Platform.");
+            progress.Step(0, databases.Count, $"Starting a scratch PostgreSQL {host.Version} cluster");
+            var elapsed = TimeSpan.Zero;
+            var clock = Stopwatch.StartNew();
+            using var scratch = await ScratchPostgres.StartAsync(host.Dir, cancellationToken).ConfigureAwait(false);
+            progress.Say($"Scratch cluster: PostgreSQL {host.Version} from {host.Dir} on {scratch.Target.Endpoint}.");
+            using var tools = PgTools.Host(scratch.Target, host.Dir, host.Version, host.Major);
+            var applicationName = "platformops-verify-" + set.Id;
+            var globals = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Globals);
+            if (globals != null)
+            {
+                var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, set.Path, globals, "postgres", applicationName, cancellationToken).ConfigureAwait(false);
+                checks.Add(new BackupCheck { Kind = "Restore", Name = globals.Name, Passed = true,
+                    Detail = errors == 0 ? "roles restored into the scratch cluster" : $"roles restored into the scratch cluster; {errors} statement(s) failed (existing roles): {detail}" });
+            }
+            var admin = await scratch.Target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            elapsed += clock.Elapsed;
+            try
+            {
+            for (var i = 0; i < databases.Count; i++)
+            {
+                var entry = databases[i];
+                var name = entry.Database ?? "db" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                progress.Step(i + 1, databases.Count, $"Restoring {name} into the scratch cluster");
+                clock.Restart();
+                try
+                {
+                    if (name != "postgres") await PgRestore.CreateAsync(admin, name, entry, progress.Warn, cancellationToken).ConfigureAwait(false);
+                    await PgRestore.RestoreEntryAsync(tools, set.Path, entry, name, request.Jobs, applicationName, cancellationToken).ConfigureAwait(false);
+                    clock.Stop();
+                    elapsed += clock.Elapsed;
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = true,
+                        Detail = $"restored into a scratch cluster in {clock.Elapsed.TotalSeconds:0.0} s (Local, PostgreSQL {host.Version})" });
+                    var (compare, tables, rows) = await PgRestore.CompareAsync(scratch.Target, name, entry, cancellationToken).ConfigureAwait(false);
+                    checks.AddRange(compare);
+                    result.TablesCompared += tables;
+                    result.RowsCompared += rows;
+                }
+                catch (PlatformOpsException ex)
+                {
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = false, Detail = ex.Message });
+                }
+                catch (Npgsql.PostgresException ex)
+                {
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = false, Detail = $"{ex.SqlState} {ex.MessageText}" });
+                }
+            }
+            }
+            finally
+            {
+                Pg.Release(admin);
+            }
+            return elapsed;
+        }
+
         private static async Task<TimeSpan> RestoreRedisAsync(PlatformBackupSet set, BackupFileEntry entry, List<BackupCheck> checks, BackupTestResult result,
             BackupProgress progress, CancellationToken cancellationToken)
         {
@@ -160,6 +229,7 @@ namespace PlatformOps.Backup
                     record.LastRestoreTestUtc = DateTime.UtcNow;
                     record.LastRestorePassed = result.Passed;
                     record.RestoreSeconds = result.RestoreDuration.HasValue ? Math.Round(result.RestoreDuration.Value.TotalSeconds, 3) : (double?)null;
+                    record.RestoredOn = result.RestoredOn;
                 }
                 record.Save(set.Path);
             }

@@ -32,14 +32,21 @@ namespace PlatformOps.Backup
                         continue;
                     }
                     var partsOk = true;
-                    foreach (var part in entry.Parts)
+                    // The parts are independent: check them on every core, largest first.
+                    var partChecks = new BackupCheck[entry.Parts.Count];
+                    var order = new System.Collections.Concurrent.ConcurrentQueue<int>(
+                        Enumerable.Range(0, entry.Parts.Count).OrderByDescending(n => entry.Parts[n].Size));
+                    var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Environment.ProcessorCount, entry.Parts.Count))).Select(_ => Task.Run(async () =>
                     {
-                        var check = await VerifyFileAsync(Path.Combine(folder, part.Name), entry.Name + "/" + part.Name, part.Size, part.Sha256,
-                            part.Name.EndsWith(".gz", StringComparison.Ordinal) ? "gzip"
-                            : part.Name.EndsWith(".zst", StringComparison.Ordinal) ? "zstd"
-                            : part.Name.EndsWith(".lz4", StringComparison.Ordinal) ? "lz4" : "none", progress, cancellationToken).ConfigureAwait(false);
-                        if (!check.Passed) { checks.Add(check); partsOk = false; }
-                    }
+                        while (order.TryDequeue(out var n))
+                        {
+                            var part = entry.Parts[n];
+                            partChecks[n] = await VerifyFileAsync(Path.Combine(folder, part.Name), entry.Name + "/" + part.Name, part.Size, part.Sha256,
+                                CompressionOf(part.Name), progress, cancellationToken).ConfigureAwait(false);
+                        }
+                    }, cancellationToken)).ToList();
+                    await Task.WhenAll(workers).ConfigureAwait(false);
+                    foreach (var check in partChecks.Where(c => !c.Passed)) { checks.Add(check); partsOk = false; }
                     var extra = Directory.GetFiles(folder).Select(Path.GetFileName).Except(entry.Parts.Select(p => p.Name)).ToList();
                     if (extra.Count > 0) { checks.Add(Fail("File", entry.Name, "files not in the manifest: " + string.Join(", ", extra))); partsOk = false; }
                     if (HashingStream.HashListing(entry.Parts) != entry.Sha256) { checks.Add(Fail("File", entry.Name, "the manifest's part list does not match its checksum")); partsOk = false; }
@@ -62,6 +69,11 @@ namespace PlatformOps.Backup
             }
             return checks;
         }
+
+        private static string CompressionOf(string name)
+            => name.EndsWith(".gz", StringComparison.Ordinal) ? "gzip"
+               : name.EndsWith(".zst", StringComparison.Ordinal) ? "zstd"
+               : name.EndsWith(".lz4", StringComparison.Ordinal) ? "lz4" : "none";
 
         private static BackupCheck Fail(string kind, string name, string detail) => new BackupCheck { Kind = kind, Name = name, Passed = false, Detail = detail };
 

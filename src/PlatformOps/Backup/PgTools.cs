@@ -134,6 +134,18 @@ namespace PlatformOps.Backup
             }
         }
 
+        /// <summary>Host tools from a known folder, pointed at another server (a scratch cluster).</summary>
+        internal static PgTools Host(PostgresTarget target, string binDir, string version, int major)
+            => new PgTools(target, "Host", binDir, version, major, null, null, target.Host, target.Port);
+
+        /// <summary>The host folder whose tools best fit a server major version (same major first, else the oldest newer one), or null.</summary>
+        internal static async Task<(string Dir, string Version, int Major)?> FindHostFolderAsync(int serverMajor, CancellationToken cancellationToken)
+        {
+            var candidates = await FindHostToolsAsync(cancellationToken).ConfigureAwait(false);
+            var fit = candidates.Where(c => c.Major >= serverMajor).OrderBy(c => c.Major == serverMajor ? 0 : 1).ThenBy(c => c.Major).ToList();
+            return fit.Count == 0 ? null : fit[0];
+        }
+
         internal static (string Version, int Major) ParseVersion(string text)
         {
             var m = VersionPattern.Match(text ?? string.Empty);

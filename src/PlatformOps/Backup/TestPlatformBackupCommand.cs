@@ -24,6 +24,10 @@ namespace PlatformOps.Backup
         [Parameter]
         public PgToolMode ToolMode { get; set; } = PgToolMode.Auto;
 
+        /// <summary>Where -Restore restores the databases: Platform (a scratch database on the platform's server) or Local (a throwaway cluster here).</summary>
+        [Parameter]
+        public ScratchServer ScratchServer { get; set; } = ScratchServer.Platform;
+
         protected override void ProcessRecord()
         {
             foreach (var path in Path)
@@ -38,8 +42,9 @@ namespace PlatformOps.Backup
                         Jobs = Jobs,
                         ToolMode = ToolMode,
                         Docker = DockerTarget.Resolve(null, null, EffectiveProfile),
+                        ScratchServer = ScratchServer,
                     };
-                    if (Restore.IsPresent && set.Databases.Count > 0) request.Postgres = ResolvePostgres();
+                    if (Restore.IsPresent && set.Databases.Count > 0 && ScratchServer == ScratchServer.Platform) request.Postgres = ResolvePostgres();
                     var progress = new BackupProgress($"Test-PlatformBackup {set.Id}");
                     var result = BackupCmdletSupport.Run(this, progress, ct => BackupTester.TestAsync(request, progress, ct), CancellationToken);
                     foreach (var failure in result.Failures)

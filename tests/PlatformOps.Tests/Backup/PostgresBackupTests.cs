@@ -134,6 +134,34 @@ namespace PlatformOps.Tests.Backup
         }
 
         [Fact]
+        public void A_local_scratch_cluster_restores_globals_and_databases_and_leaves_nothing_behind()
+        {
+            var db = NewName("local");
+            try
+            {
+                CreateRichDatabase(db);
+                var set = Backup(db);
+                var before = Directory.GetDirectories(Path.GetTempPath(), "platformops-scratch-pg-*").Length;
+                var r = _ps.Invoke("$args[0] | Test-PlatformBackup -Restore -ScratchServer Local", set);
+                r.ShouldSucceed();
+                var test = Assert.Single(r.Objects<BackupTestResult>());
+                Assert.True(test.Passed, string.Join("; ", test.Failures));
+                Assert.Equal("Local", test.RestoredOn);
+                Assert.Equal(3005, test.RowsCompared);
+                Assert.Contains(test.Checks, c => c.Kind == "Restore" && c.Name == "globals.sql.gz" && c.Passed);
+                Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "platformops-scratch-pg-*").Length);
+                Assert.Equal("0", Run("bash", "-c", "pgrep -f 'platformops-scratch-pg-' -c || true").Trim());
+                var listed = Assert.Single(_ps.Invoke("Get-PlatformBackup -Path $args[0]", set.Path).Objects<PlatformBackupSet>());
+                Assert.Equal("Local", listed.RestoredOn);
+                Assert.True(listed.LastRestorePassed);
+            }
+            finally
+            {
+                Drop(db);
+            }
+        }
+
+        [Fact]
         public void A_flipped_byte_in_any_file_is_caught_before_a_restore_starts()
         {
             var db = NewName("flip");
