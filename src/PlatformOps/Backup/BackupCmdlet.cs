@@ -40,6 +40,13 @@ namespace PlatformOps.Backup
             {
                 throw new PipelineStoppedException();
             }
+            catch (PipelineStoppedException)
+            {
+                // Ctrl+C: Write-Progress throws at once, but the engine is still removing what it wrote. Let it finish
+                // (it was cancelled with the same token), so that nothing is left behind when the prompt returns.
+                try { task.Wait(TimeSpan.FromSeconds(30)); } catch (AggregateException) { }
+                throw;
+            }
             finally
             {
                 record.RecordType = ProgressRecordType.Completed;

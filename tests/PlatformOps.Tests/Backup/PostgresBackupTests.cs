@@ -150,7 +150,7 @@ namespace PlatformOps.Tests.Backup
                 Assert.Equal(3005, test.RowsCompared);
                 Assert.Contains(test.Checks, c => c.Kind == "Restore" && c.Name == "globals.sql.gz" && c.Passed);
                 Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "platformops-scratch-pg-*").Length);
-                Assert.Equal("0", Run("bash", "-c", "pgrep -f 'platformops-scratch-pg-' -c || true").Trim());
+                Assert.Equal("0", Run("bash", "-c", "pgrep -c -f '[p]latformops-scratch-pg-' || true").Trim());
                 var listed = Assert.Single(_ps.Invoke("Get-PlatformBackup -Path $args[0]", set.Path).Objects<PlatformBackupSet>());
                 Assert.Equal("Local", listed.RestoredOn);
                 Assert.True(listed.LastRestorePassed);
