@@ -151,11 +151,12 @@ namespace PlatformOps.Backup
                 try
                 {
                     if (name != "postgres") await PgRestore.CreateAsync(admin, name, entry, progress.Warn, cancellationToken).ConfigureAwait(false);
-                    await PgRestore.RestoreEntryAsync(tools, set.Path, entry, name, request.Jobs, applicationName, cancellationToken).ConfigureAwait(false);
+                    await PgRestore.RestoreEntryAsync(tools, set.Path, entry, name, request.Jobs, applicationName, cancellationToken, withoutRoles: globals == null).ConfigureAwait(false);
                     clock.Stop();
                     elapsed += clock.Elapsed;
                     checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = true,
-                        Detail = $"restored into a scratch cluster in {clock.Elapsed.TotalSeconds:0.0} s (Local, PostgreSQL {host.Version})" });
+                        Detail = $"restored into a scratch cluster in {clock.Elapsed.TotalSeconds:0.0} s (Local, PostgreSQL {host.Version})"
+                                 + (globals == null ? "; the set has no globals, so owners and privileges were not restored" : string.Empty) });
                     var (compare, tables, rows) = await PgRestore.CompareAsync(scratch.Target, name, entry, cancellationToken).ConfigureAwait(false);
                     checks.AddRange(compare);
                     result.TablesCompared += tables;

@@ -103,7 +103,7 @@ namespace PlatformOps.Backup
 
             var steps = new List<string>
             {
-                $"Verified the SHA-256 of {string.Join(" and ", toVerify.Select(e => e.Name))} (set {set.Id})",
+                $"Restore from backup set {set.Id}: the SHA-256 of {string.Join(" and ", toVerify.Select(e => e.Name))} was checked just now and matches",
             };
             if (globals != null) steps.Add($"Restore globals (roles, memberships) from {globals.Name}; roles that exist are kept");
             steps.Add($"Create database '{plan.StagingDatabase}' ({entry.Encoding}, {entry.Collate}) and restore '{entry.Name}' into it ({entry.Format}{(entry.Format == nameof(BackupFormat.Directory) ? $", {request.Jobs} jobs" : string.Empty)})");

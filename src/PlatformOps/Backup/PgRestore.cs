@@ -117,20 +117,26 @@ namespace PlatformOps.Backup
         }
 
         /// <summary>Fills an existing empty database from one entry of a set.</summary>
+        /// <param name="withoutRoles">The set's roles are not on this server (a set without globals, restored into a scratch
+        /// cluster): skip ownership and privileges in the Directory format; in Plain, let the statements that name a
+        /// missing role fail and fail on any other error.</param>
         public static async Task RestoreEntryAsync(PgTools tools, string setPath, BackupFileEntry entry, string database, int jobs, string applicationName,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken, bool withoutRoles = false)
         {
             ProcessResult result;
             if (entry.Format == nameof(BackupFormat.Directory))
             {
                 var folder = tools.RequirePathFor(Path.Combine(setPath, entry.Name), "the backup set");
-                var spec = tools.Spec("pg_restore", applicationName, new[] { "-d", database, "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error", folder });
+                var arguments = new List<string> { "-d", database, "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error" };
+                if (withoutRoles) { arguments.Add("--no-owner"); arguments.Add("--no-acl"); }
+                arguments.Add(folder);
+                var spec = tools.Spec("pg_restore", applicationName, arguments);
                 spec.Environment["PGOPTIONS"] = RestoreOptions;
                 result = await tools.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database });
+                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", database });
                 spec.Environment["PGOPTIONS"] = RestoreOptions;
                 using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
                 result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
@@ -144,7 +150,13 @@ namespace PlatformOps.Backup
                         $"'{entry.Name}' cannot be decompressed: {ex.Message}", ex);
                 }
             }
-            if (!result.Succeeded)
+            var failed = !result.Succeeded;
+            if (!failed && withoutRoles && entry.Format != nameof(BackupFormat.Directory))
+            {
+                var errors = result.StandardError.Split('\n').Where(l => l.IndexOf("ERROR:", StringComparison.Ordinal) >= 0).ToList();
+                failed = errors.Any(l => !(l.IndexOf("role \"", StringComparison.Ordinal) >= 0 && l.IndexOf("does not exist", StringComparison.Ordinal) >= 0));
+            }
+            if (failed)
                 throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, entry.Name,
                     $"Restoring '{entry.Name}' into database '{database}' failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
         }

@@ -40,16 +40,16 @@ namespace PlatformOps.Backup
             {
                 if (target.HasPassword)
                 {
-                    await SendAsync(stream, deadline.Token, "AUTH", target.Password!).ConfigureAwait(false);
+                    await RawRedis.SendAsync(stream, deadline.Token, "AUTH", target.Password!).ConfigureAwait(false);
                     var reply = await reader.ReadLineAsync().ConfigureAwait(false);
                     if (!reply.StartsWith("+", StringComparison.Ordinal))
                         throw new PlatformOpsException("RedisAuthenticationFailed", System.Management.Automation.ErrorCategory.AuthenticationError, target,
                             $"Redis at {target.Endpoint} refused the password. Check -Credential or the profile's PasswordFile.");
                 }
                 // Redis 7 sends only the RDB to an rdb-only replica; older servers answer an error, which is fine.
-                await SendAsync(stream, deadline.Token, "REPLCONF", "rdb-only", "1").ConfigureAwait(false);
+                await RawRedis.SendAsync(stream, deadline.Token, "REPLCONF", "rdb-only", "1").ConfigureAwait(false);
                 await reader.ReadLineAsync().ConfigureAwait(false);
-                await SendAsync(stream, deadline.Token, "SYNC").ConfigureAwait(false);
+                await RawRedis.SendAsync(stream, deadline.Token, "SYNC").ConfigureAwait(false);
 
                 string header;
                 do
@@ -96,19 +96,6 @@ namespace PlatformOps.Backup
 
         internal static bool IsDiskFull(IOException ex)
             => ex.Message.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0 || (ex.HResult & 0xFFFF) == 28 || (ex.HResult & 0xFFFF) == 112;
-
-        private static Task SendAsync(Stream stream, CancellationToken cancellationToken, params string[] parts)
-        {
-            var sb = new StringBuilder();
-            sb.Append('*').Append(parts.Length).Append("\r\n");
-            foreach (var p in parts)
-            {
-                var bytes = Encoding.UTF8.GetByteCount(p);
-                sb.Append('$').Append(bytes).Append("\r\n").Append(p).Append("\r\n");
-            }
-            var data = Encoding.UTF8.GetBytes(sb.ToString());
-            return stream.WriteAsync(data, 0, data.Length, cancellationToken);
-        }
 
         /// <summary>A small buffered reader for the replication link: lines, then raw bytes.</summary>
         private sealed class RespReader

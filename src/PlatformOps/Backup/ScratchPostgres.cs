@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
@@ -56,11 +54,7 @@ namespace PlatformOps.Backup
             var root = IsRoot();
             var folder = Path.Combine(Path.GetTempPath(), "platformops-scratch-pg-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             var password = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N").Substring(0, 8);
-            int port;
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            var port = RawRedis.FreeLoopbackPort();
 
             var scratch = new ScratchPostgres(folder, binDir, root,
                 new PostgresTarget("127.0.0.1", port, "postgres", Superuser, password, null, null, "Disable"));
