@@ -11,19 +11,39 @@
 
     # Explicit lists, no wildcards: the build fails when these and the assembly disagree.
     CmdletsToExport      = @(
+        'Enable-PlatformWalArchiving'
+        'Find-PlatformSecret'
+        'Get-DbRole'
         'Get-PlatformBackup'
+        'Get-PlatformCertificate'
         'Get-PlatformContainer'
         'Get-PlatformHealth'
         'Get-PlatformPostgresStatus'
         'Get-PlatformProfile'
         'Get-PlatformRedisStatus'
+        'Get-PlatformSecret'
+        'Get-PlatformWalStatus'
         'Import-PlatformProfile'
         'Invoke-PlatformBackup'
+        'Invoke-PlatformBaseBackup'
+        'Invoke-PlatformWalSwitch'
+        'New-PlatformCertificate'
+        'New-PlatformCertificateAuthority'
+        'New-PlatformCertificateRequest'
+        'New-PlatformEnvTemplate'
+        'New-PlatformSecret'
+        'Remove-DbRole'
         'Remove-PlatformBackup'
+        'Restore-PlatformCluster'
         'Restore-PlatformDatabase'
         'Restore-PlatformRedis'
+        'Set-DbRole'
+        'Test-DbRole'
         'Test-PlatformBackup'
+        'Test-PlatformCertificate'
+        'Test-PlatformSecretHygiene'
         'Test-PlatformService'
+        'Test-PlatformWalArchive'
         'Wait-PlatformHealthy'
     )
     FunctionsToExport    = @()
@@ -33,6 +53,10 @@
     FormatsToProcess     = @(
         'PlatformOps.Health.format.ps1xml'
         'PlatformOps.Backup.format.ps1xml'
+        'PlatformOps.Certificates.format.ps1xml'
+        'PlatformOps.Secrets.format.ps1xml'
+        'PlatformOps.Roles.format.ps1xml'
+        'PlatformOps.Wal.format.ps1xml'
     )
 
     PrivateData          = @{

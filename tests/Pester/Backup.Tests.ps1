@@ -34,7 +34,7 @@ Describe 'Backup pipeline against the Docker lab' -Tag 'Docker' {
         $Set.HasGlobals | Should -BeTrue
         $Set.HasRedis | Should -BeTrue
         $table = Get-PlatformBackup -Path $Root | Out-String -Width 200
-        $table | Should -Match 'Id\s+Age\s+Size\s+Duration\s+Tool\s+Redis\s+Restore\s+RTO\s+Databases'
+        $table | Should -Match 'Id\s+Kind\s+Age\s+Size\s+Duration\s+Tool\s+Redis\s+Restore\s+RTO\s+Databases'
         $table | Should -Match ([regex]::Escape($Set.Id))
     }
 

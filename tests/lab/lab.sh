@@ -494,6 +494,12 @@ write_docker_profile() {
       printf '    { "Name": "%s", "Url": "http://127.0.0.1:%d%s", "Container": "%s" }' "$n" "$port" "$path" "$n"
     done
     echo; echo '  ],'
+    # The reference platform's least-privilege model: one login per service, each in exactly the group it needs.
+    echo '  "Roles": { "ReadRole": "app_read", "WriteRole": "app_write", "AdminRole": "app_admin",'
+    echo '    "Services": { "l01_data_layer": "admin", "l02_runtime": "write", "l03_tool_execution": "write",'
+    echo '      "l04_model_gateway": "read", "l05_planning": "write", "l06_evaluation": "read", "l07_learning": "write",'
+    echo '      "l09_api_gateway": "read", "l10_human_interface": "read", "l11_integration": "write",'
+    echo '      "l12_service_hub": "write", "platform_ui": "read" } },'
     echo "  \"Backup\": { \"Path\": $(json_str "$LAB_ROOT/backups") }"
     echo '}'
   } > "$f.tmp"

@@ -18,6 +18,8 @@ namespace PlatformOps.Backup
 
         public string Schema { get; set; } = CurrentSchema;
         public string Id { get; set; } = string.Empty;
+        /// <summary>Absent for logical sets (this cmdlet family's); "base" for physical base backups (Invoke-PlatformBaseBackup).</summary>
+        public string? Kind { get; set; }
         public string? Platform { get; set; }
         public DateTime StartedUtc { get; set; }
         public DateTime CompletedUtc { get; set; }

@@ -8,6 +8,8 @@ namespace PlatformOps.Backup
     public sealed class PlatformBackupSet
     {
         public string Id { get; internal set; } = string.Empty;
+        /// <summary>Logical (dumps made by Invoke-PlatformBackup) or Base (a physical base backup made by Invoke-PlatformBaseBackup).</summary>
+        public string Kind => string.Equals(Manifest.Kind, "base", StringComparison.OrdinalIgnoreCase) ? "Base" : "Logical";
         /// <summary>The set's folder.</summary>
         public string Path { get; internal set; } = string.Empty;
         public string? Platform { get; internal set; }

@@ -55,6 +55,14 @@ namespace PlatformOps.Backup
                             Detail = $"{entry.Parts.Count} files, {BackupProgress.Size(entry.Size)}, SHA-256 and archives ok" });
                     continue;
                 }
+                if (string.Equals(entry.Kind, "Base", StringComparison.OrdinalIgnoreCase))
+                {
+                    // A physical base backup: its entry names the data folder and the SHA-256 of PostgreSQL's own
+                    // backup_manifest, which in turn checksums every file (pg_verifybackup, Test-PlatformWalArchive).
+                    checks.Add(await VerifyFileAsync(Path.Combine(set.Path, entry.Name, "backup_manifest"), entry.Name + "/backup_manifest",
+                        new FileInfo(Path.Combine(set.Path, entry.Name, "backup_manifest")) is { Exists: true } f ? f.Length : -1, entry.Sha256, "none", progress, cancellationToken).ConfigureAwait(false));
+                    continue;
+                }
                 var path = Path.Combine(set.Path, entry.Name);
                 var result = await VerifyFileAsync(path, entry.Name, entry.Size, entry.Sha256, entry.Format == "Rdb" ? "rdb" : entry.Compression, progress, cancellationToken).ConfigureAwait(false);
                 checks.Add(result);

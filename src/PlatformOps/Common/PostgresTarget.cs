@@ -78,6 +78,27 @@ namespace PlatformOps.Common
             }
         }
 
+        /// <summary>
+        /// Opens a connection and proves it with a round trip: a pooled connection that a server restart broke
+        /// (57P01 and the like) is dropped with its pool and a new one opened, once.
+        /// </summary>
+        public async System.Threading.Tasks.Task<NpgsqlConnection> OpenCheckedAsync(System.Threading.CancellationToken cancellationToken, int timeoutSeconds = 5)
+        {
+            var connection = await OpenAsync(cancellationToken, timeoutSeconds).ConfigureAwait(false);
+            try
+            {
+                using var probe = new NpgsqlCommand("select 1", connection);
+                await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch (Exception ex) when ((ex is NpgsqlException || ex is System.IO.IOException) && !cancellationToken.IsCancellationRequested)
+            {
+                NpgsqlConnection.ClearPool(connection);
+                connection.Dispose();
+                return await OpenAsync(cancellationToken, timeoutSeconds).ConfigureAwait(false);
+            }
+        }
+
         /// <summary>Maps a connection failure to a PlatformOpsException with a stable id and a remedy.</summary>
         public PlatformOpsException Explain(Exception ex)
         {

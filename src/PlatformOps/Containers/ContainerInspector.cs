@@ -79,6 +79,47 @@ namespace PlatformOps.Containers
             return results.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
         }
 
+        /// <summary>
+        /// The environment (Config.Env, "NAME=value" strings) of each container of a Compose project (all containers when
+        /// null), keyed by container name. Callers must never print the values.
+        /// </summary>
+        public async Task<IReadOnlyList<KeyValuePair<string, IList<string>>>> GetEnvironmentsAsync(string? composeProject, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(_timeout);
+            try
+            {
+                var parameters = new ContainersListParameters { All = true };
+                if (!string.IsNullOrEmpty(composeProject))
+                {
+                    parameters.Filters = new Dictionary<string, IDictionary<string, bool>>
+                    {
+                        ["label"] = new Dictionary<string, bool> { [$"{ProjectLabel}={composeProject}"] = true },
+                    };
+                }
+                var listed = await _client.Containers.ListContainersAsync(parameters, deadline.Token).ConfigureAwait(false);
+                var result = new List<KeyValuePair<string, IList<string>>>();
+                foreach (var c in listed)
+                {
+                    var name = (c.Names.FirstOrDefault() ?? c.ID).TrimStart('/');
+                    try
+                    {
+                        var inspected = await _client.Containers.InspectContainerAsync(c.ID, deadline.Token).ConfigureAwait(false);
+                        result.Add(new KeyValuePair<string, IList<string>>(name, inspected.Config?.Env ?? new List<string>()));
+                    }
+                    catch (DockerContainerNotFoundException)
+                    {
+                        // removed meanwhile
+                    }
+                }
+                return result.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !(ex is PlatformOpsException))
+            {
+                throw _target.Explain(ex is OperationCanceledException ? new TimeoutException($"no answer within {_timeout.TotalSeconds:0.#} s", ex) : ex);
+            }
+        }
+
         private async Task<PlatformContainer> InspectAsync(ContainerListResponse listed, string name, CancellationToken cancellationToken)
         {
             var container = new PlatformContainer

@@ -21,6 +21,8 @@ namespace PlatformOps.Profile
         public List<EndpointSettings> Services { get; set; } = new List<EndpointSettings>();
         public List<EndpointSettings> Monitoring { get; set; } = new List<EndpointSettings>();
         public BackupSettings? Backup { get; set; }
+        /// <summary>The database role model (groups, service logins, owner roles). Null: the reference platform's model.</summary>
+        public RoleSettings? Roles { get; set; }
 
         /// <summary>The file this profile was read from, if any.</summary>
         [JsonIgnore]
@@ -131,5 +133,42 @@ namespace PlatformOps.Profile
     {
         public int? KeepLast { get; set; }
         public int? KeepDays { get; set; }
+    }
+
+    /// <summary>
+    /// The platform's database role model: three NOLOGIN groups, one LOGIN role per service mapped to exactly one
+    /// group, the schemas they cover and the owner roles whose later tables the default privileges must cover.
+    /// </summary>
+    public sealed class RoleSettings
+    {
+        public string ReadRole { get; set; } = "app_read";
+        public string WriteRole { get; set; } = "app_write";
+        public string AdminRole { get; set; } = "app_admin";
+        /// <summary>The application schemas. Null or empty: every non-system schema of the database.</summary>
+        public List<string>? Schemas { get; set; }
+        /// <summary>Roles that create tables later (migrations). Null: the admin role and the connecting user.</summary>
+        public List<string>? Owners { get; set; }
+        /// <summary>Service login name to group: a group role name, or read / write / admin.</summary>
+        public Dictionary<string, string> Services { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>The reference platform's twelve service logins (see docs/Set-DbRole.md).</summary>
+        public static RoleSettings Reference() => new RoleSettings
+        {
+            Services = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["l01_data_layer"] = "admin",
+                ["l02_runtime"] = "write",
+                ["l03_tool_execution"] = "write",
+                ["l04_model_gateway"] = "read",
+                ["l05_planning"] = "write",
+                ["l06_evaluation"] = "read",
+                ["l07_learning"] = "write",
+                ["l09_api_gateway"] = "read",
+                ["l10_human_interface"] = "read",
+                ["l11_integration"] = "write",
+                ["l12_service_hub"] = "write",
+                ["platform_ui"] = "read",
+            },
+        };
     }
 }

@@ -113,6 +113,32 @@ namespace PlatformOps.Tests.Backup
         }
 
         [Fact]
+        public void A_base_backup_set_in_the_same_folder_is_listed_as_Base_and_verified_through_its_backup_manifest()
+        {
+            var completed = DateTime.UtcNow.AddHours(-1);
+            var id = BackupEngine.NewId(completed);
+            var path = Path.Combine(_root, id);
+            Directory.CreateDirectory(Path.Combine(path, "data"));
+            var backupManifest = Path.Combine(path, "data", "backup_manifest");
+            File.WriteAllText(backupManifest, "{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [] }\n");
+            var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(backupManifest))).ToLowerInvariant();
+            // What Invoke-PlatformBaseBackup writes (src/PlatformOps/Wal/BaseBackup.cs): the same schema, kind "base".
+            File.WriteAllText(Path.Combine(path, "manifest.json"), $$"""
+                { "schema": "platformops.backup/1", "id": "{{id}}", "kind": "base", "startedUtc": "{{completed:O}}", "completedUtc": "{{completed:O}}",
+                  "durationSeconds": 3, "toolMode": "Host", "files": [ { "name": "data", "kind": "Base", "format": "Physical", "compression": "none", "size": 123, "sha256": "{{sha}}" } ],
+                  "baseBackup": { "label": "x", "startLsn": "0/2000028" } }
+                """);
+            var set = Assert.Single(_ps.Invoke("Get-PlatformBackup -Path $args[0]", _root).Objects<PlatformBackupSet>());
+            Assert.Equal("Base", set.Kind);
+            Assert.Empty(set.Databases);
+            Assert.True(Assert.Single(_ps.Invoke("Test-PlatformBackup -Path $args[0]", path).Objects<BackupTestResult>()).Passed);
+            File.AppendAllText(backupManifest, "tampered");
+            var failed = Assert.Single(_ps.Invoke("Test-PlatformBackup -Path $args[0] -WarningAction SilentlyContinue", path).Objects<BackupTestResult>());
+            Assert.False(failed.Passed);
+            Assert.Contains(failed.Failures, c => c.Name == "data/backup_manifest");
+        }
+
+        [Fact]
         public void Pure_pieces_names_versions_paths_and_the_rdb_reader()
         {
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

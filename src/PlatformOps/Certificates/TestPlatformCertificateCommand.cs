@@ -1,0 +1,128 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using PlatformOps.Common;
+
+namespace PlatformOps.Certificates
+{
+    /// <summary>
+    /// Gives a certificate a verdict (Pass, Warn, Fail) with reasons: expired or expiring, key mismatch, key file readable by
+    /// others, host names missing from the SANs, served certificate different from the file, weak key or signature.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "PlatformCertificate", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(PlatformCertificateTest))]
+    public sealed class TestPlatformCertificateCommand : PlatformCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string CertificateSet = "Certificate";
+
+        [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? KeyPath { get; set; }
+
+        [Parameter(ParameterSetName = CertificateSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PlatformCertificate? Certificate { get; set; }
+
+        [Parameter(ParameterSetName = PathSet)]
+        [Alias("ComputerName")]
+        [ValidateNotNullOrEmpty]
+        public string? Server { get; set; }
+
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateRange(1, 65535)]
+        public int? Port { get; set; }
+
+        [Parameter(ParameterSetName = PathSet)]
+        public TlsProtocolKind Protocol { get; set; } = TlsProtocolKind.Auto;
+
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateNotNullOrEmpty]
+        public string? ServerName { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? HostName { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 3650)]
+        public int WarningDays { get; set; } = 30;
+
+        [Parameter]
+        [ValidateRange(1024, 16384)]
+        public int MinimumRsaKeySize { get; set; } = 2048;
+
+        [Parameter(ParameterSetName = PathSet)]
+        [ValidateRange(1, 300)]
+        public int TimeoutSec { get; set; } = 10;
+
+        private bool _sawInput;
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == CertificateSet)
+            {
+                _sawInput = true;
+                Emit(Certificate!.Path != null ? Certificate : null, Certificate.Path == null ? Certificate : null, Certificate.Source);
+                return;
+            }
+            if (Path == null) return;
+            _sawInput = true;
+            TestPathAndServer(Path);
+        }
+
+        protected override void EndProcessing()
+        {
+            if (_sawInput) return;
+            if (Server != null) TestPathAndServer(null);
+            else TestPathAndServer(System.IO.Path.Combine("ssl", "certificate.crt"));
+        }
+
+        private void TestPathAndServer(string? path)
+        {
+            PlatformCertificate? file = null;
+            PlatformCertificate? served = null;
+            var target = path ?? Server!;
+            try
+            {
+                if (path != null)
+                {
+                    var full = GetUnresolvedProviderPathFromPSPath(path);
+                    target = full;
+                    file = CertificateReader.ReadFile(full, KeyPath == null ? null : GetUnresolvedProviderPathFromPSPath(KeyPath));
+                }
+                if (Server != null)
+                {
+                    var (host, port, kind) = GetPlatformCertificateCommand.Endpoint(Server, Port, Protocol, EffectiveProfile);
+                    WriteVerbose($"Reading the certificate served at {host}:{port} ({kind}).");
+                    served = Await(ct => GetPlatformCertificateCommand.ReadEndpointAsync(host, port, kind, ServerName, TimeoutSec, ct));
+                }
+            }
+            catch (PlatformOpsException ex)
+            {
+                Report(ex);
+                return;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is System.Security.Cryptography.CryptographicException)
+            {
+                Report("PlatformCertificateUnreadable", ErrorCategory.ReadError, target, $"Cannot read '{target}': {PlatformErrors.Reason(ex)}", ex);
+                return;
+            }
+            Emit(file, served, target);
+        }
+
+        private void Emit(PlatformCertificate? file, PlatformCertificate? served, string target)
+        {
+            var options = new CertificateTestOptions { WarningDays = WarningDays, MinimumRsaKeySize = MinimumRsaKeySize };
+            if (HostName != null) foreach (var h in HostName) options.HostNames.Add(h);
+            var result = CertificateTester.Test(file, served, options);
+            foreach (var check in result.Checks) WriteVerbose(check.ToString());
+            WriteObject(result);
+        }
+    }
+}

@@ -1,0 +1,498 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using PlatformOps.Common;
+
+namespace PlatformOps.SecretHygiene
+{
+    internal sealed class SecretScanOptions
+    {
+        /// <summary>Files or folders to scan.</summary>
+        public IList<string> Paths { get; set; } = new List<string>();
+        /// <summary>Wildcards matched against the relative path and the file name.</summary>
+        public IList<string> Exclude { get; set; } = new List<string>();
+        /// <summary>Skip every file git ignores (default: ignored files are scanned, ignored folders are not).</summary>
+        public bool SkipIgnored { get; set; }
+        /// <summary>Walk folders git ignores too (node_modules, bin, .venv ...).</summary>
+        public bool IncludeIgnoredFolders { get; set; }
+        public long MaxFileBytes { get; set; } = 10L * 1024 * 1024;
+        /// <summary>Files scanned at once: twice the cores, so that one thread's open/read (or a GC pause) overlaps another's scan.</summary>
+        public int Parallelism { get; set; } = DefaultParallelism;
+
+        public static int DefaultParallelism => Math.Max(2, 2 * Environment.ProcessorCount);
+        public SecretSeverity MinimumSeverity { get; set; } = SecretSeverity.Low;
+    }
+
+    /// <summary>A file to scan and what git says of it.</summary>
+    internal sealed class ScanItem
+    {
+        public ScanItem(string fullPath, string relativePath, GitFileStatus status)
+        {
+            FullPath = fullPath;
+            RelativePath = relativePath;
+            Status = status;
+        }
+
+        public string FullPath { get; }
+        public string RelativePath { get; }
+        public GitFileStatus Status { get; }
+    }
+
+    /// <summary>
+    /// Scans files for secrets: lists the tree once (git status from two batched calls), reads and scans files on every
+    /// core, and hands findings back in file order to the one thread that writes them.
+    /// </summary>
+    internal sealed class SecretScanner
+    {
+        private static readonly HashSet<string> BinaryExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".psd", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z",
+            ".rar", ".tar", ".jar", ".war", ".pdf", ".dll", ".exe", ".so", ".dylib", ".a", ".o", ".obj", ".lib", ".class", ".pyc", ".pyo", ".whl",
+            ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".mov", ".avi", ".mkv", ".wav", ".flac", ".ogg", ".webm", ".db", ".sqlite",
+            ".sqlite3", ".parquet", ".pack", ".idx", ".nupkg", ".snk", ".pdb", ".bin", ".dat", ".onnx", ".pt", ".safetensors", ".h5", ".npy", ".npz",
+        };
+
+        private readonly SecretScanOptions _options;
+        private readonly WildcardPattern[] _exclude;
+
+        public SecretScanner(SecretScanOptions options)
+        {
+            _options = options;
+            _exclude = options.Exclude.Select(e => new WildcardPattern(e.Replace('\\', '/'), WildcardOptions.IgnoreCase)).ToArray();
+        }
+
+        public SecretScanStatistics Statistics { get; } = new SecretScanStatistics();
+        public GitRepository? Repository { get; private set; }
+
+        private bool Excluded(string relative)
+        {
+            if (_exclude.Length == 0) return false;
+            var name = relative.Substring(relative.LastIndexOf('/') + 1);
+            return _exclude.Any(p => p.IsMatch(relative) || p.IsMatch(name));
+        }
+
+        private readonly List<KeyValuePair<string, GitRepository?>> _roots = new List<KeyValuePair<string, GitRepository?>>();
+
+        /// <summary>Checks the paths and asks git (two batched calls per repository) which files it tracks and ignores.</summary>
+        public async Task PrepareAsync(CancellationToken cancellationToken)
+        {
+            _roots.Clear();
+            foreach (var raw in _options.Paths)
+            {
+                var path = Path.GetFullPath(raw);
+                if (!File.Exists(path) && !Directory.Exists(path))
+                    throw new PlatformOpsException("PlatformSecretPathNotFound", ErrorCategory.ObjectNotFound, raw, $"'{path}' does not exist.");
+                var repo = _roots.Select(r => r.Value).FirstOrDefault(r => r != null && r.Relative(path) != null);
+                if (repo == null)
+                {
+                    repo = await GitRepository.OpenAsync(path, cancellationToken).ConfigureAwait(false);
+                    if (repo != null) await repo.LoadStatusAsync(cancellationToken).ConfigureAwait(false);
+                    Repository ??= repo;
+                }
+                _roots.Add(new KeyValuePair<string, GitRepository?>(path, repo));
+            }
+        }
+
+        /// <summary>Lists the files under the paths, with their git status.</summary>
+        public async Task<List<ScanItem>> ListAsync(CancellationToken cancellationToken)
+        {
+            await PrepareAsync(cancellationToken).ConfigureAwait(false);
+            var items = new List<ScanItem>();
+            Walk(batch => items.AddRange(batch), cancellationToken);
+            Statistics.FilesListed = items.Count;
+            return items;
+        }
+
+        /// <summary>Walks the prepared paths (symlinks not followed, .git and ignored folders skipped), one batch per folder.</summary>
+        private void Walk(Action<List<ScanItem>> emit, CancellationToken cancellationToken)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var root in _roots)
+            {
+                var path = root.Key;
+                var repo = root.Value;
+                var baseFolder = Directory.Exists(path) ? path : Path.GetDirectoryName(path) ?? ".";
+                if (File.Exists(path))
+                {
+                    var single = new List<ScanItem>();
+                    Add(single, path, baseFolder, repo);
+                    emit(single);
+                    continue;
+                }
+                var stack = new Stack<string>();
+                stack.Push(path);
+                while (stack.Count > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var dir = stack.Pop();
+                    List<FileSystemInfo> entries;
+                    try
+                    {
+                        entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().ToList();
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        Statistics.Unreadable++;
+                        continue;
+                    }
+                    var subdirs = new List<string>();
+                    var batch = new List<ScanItem>();
+                    entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+                    foreach (var entry in entries)
+                    {
+                        if ((entry.Attributes & FileAttributes.ReparsePoint) != 0) continue;   // symlinks: not followed
+                        if ((entry.Attributes & FileAttributes.Directory) != 0)
+                        {
+                            if (entry.Name == ".git") continue;
+                            if (repo != null && !_options.IncludeIgnoredFolders && repo.IsIgnoredDirectory(entry.FullName)) continue;
+                            if (Excluded(RelativeTo(baseFolder, entry.FullName) + "/")) continue;
+                            subdirs.Add(entry.FullName);
+                        }
+                        else
+                        {
+                            Add(batch, entry.FullName, baseFolder, repo);
+                        }
+                    }
+                    if (batch.Count > 0) emit(batch);
+                    for (var i = subdirs.Count - 1; i >= 0; i--) stack.Push(subdirs[i]);
+                }
+            }
+
+            void Add(List<ScanItem> batch, string file, string baseFolder, GitRepository? repo)
+            {
+                if (!seen.Add(file)) return;
+                var relative = RelativeTo(baseFolder, file);
+                if (Excluded(relative)) return;
+                var status = repo?.StatusOf(file) ?? GitFileStatus.NotInRepository;
+                if (_options.SkipIgnored && status == GitFileStatus.Ignored) return;
+                batch.Add(new ScanItem(file, relative, status));
+            }
+        }
+
+        /// <summary>Files listed so far, filled by the walker while the workers already scan.</summary>
+        private sealed class ItemFeed
+        {
+            private readonly List<ScanItem> _items = new List<ScanItem>();
+            private readonly object _gate = new object();
+            private bool _complete;
+
+            public ItemFeed(IEnumerable<ScanItem>? items = null)
+            {
+                if (items == null) return;
+                _items.AddRange(items);
+                _complete = true;
+            }
+
+            public int Count { get { lock (_gate) return _items.Count; } }
+
+            public void Add(List<ScanItem> batch)
+            {
+                lock (_gate)
+                {
+                    _items.AddRange(batch);
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            public void Complete()
+            {
+                lock (_gate)
+                {
+                    _complete = true;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            /// <summary>The item at <paramref name="index"/>, waiting for the walker; null once the list is complete and shorter.</summary>
+            public ScanItem? Get(int index, CancellationToken cancellationToken)
+            {
+                lock (_gate)
+                {
+                    while (index >= _items.Count && !_complete)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Monitor.Wait(_gate, 200);
+                    }
+                    return index < _items.Count ? _items[index] : null;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Walks and scans at once: a walker thread lists files while the workers scan those already listed; findings
+        /// come back in listing order on the calling thread. <paramref name="progress"/> gets (files done, files listed).
+        /// </summary>
+        public IEnumerable<SecretFinding> ScanTree(CancellationToken cancellationToken, Action<int, int>? progress = null)
+        {
+            var feed = new ItemFeed();
+            Exception? walkFailure = null;
+            var walker = Task.Run(() =>
+            {
+                try
+                {
+                    Walk(feed.Add, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    walkFailure = ex;
+                }
+                finally
+                {
+                    feed.Complete();
+                }
+            }, CancellationToken.None);
+            try
+            {
+                foreach (var f in ScanFeed(feed, done => progress?.Invoke(done, feed.Count), cancellationToken)) yield return f;
+            }
+            finally
+            {
+                walker.Wait();
+                Statistics.FilesListed = feed.Count;
+            }
+            if (walkFailure is OperationCanceledException) throw walkFailure;
+            if (walkFailure != null)
+                throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.ReadError, _options.Paths.FirstOrDefault(),
+                    $"Listing the files failed: {PlatformErrors.Reason(walkFailure)}", walkFailure);
+        }
+
+        private static string RelativeTo(string baseFolder, string path)
+        {
+            var b = baseFolder.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? baseFolder : baseFolder + Path.DirectorySeparatorChar;
+            var rel = path.StartsWith(b, StringComparison.Ordinal) ? path.Substring(b.Length) : Path.GetFileName(path);
+            return rel.Replace('\\', '/');
+        }
+
+        /// <summary>
+        /// Scans the items on every core; yields findings in item order on the calling thread, calling
+        /// <paramref name="progress"/> (files done) between items.
+        /// </summary>
+        public IEnumerable<SecretFinding> Scan(IReadOnlyList<ScanItem> items, CancellationToken cancellationToken, Action<int>? progress = null)
+            => ScanFeed(new ItemFeed(items), progress, cancellationToken);
+
+        private IEnumerable<SecretFinding> ScanFeed(ItemFeed items, Action<int>? progress, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var results = new Dictionary<int, List<SecretFinding>?>();
+            var gate = new object();
+            var next = -1;
+            Exception? failure = null;
+            long bytes = 0;
+            int scanned = 0, binary = 0, large = 0, unreadable = 0;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var workers = Enumerable.Range(0, Math.Max(1, _options.Parallelism)).Select(_ => Task.Run(() =>
+            {
+                var buffer = new byte[1 << 16];
+                try
+                {
+                    while (!stop.IsCancellationRequested)
+                    {
+                        var i = Interlocked.Increment(ref next);
+                        var item = items.Get(i, stop.Token);
+                        if (item == null) break;
+                        var outcome = ScanFile(item, ref buffer, out var size, out var found);
+                        switch (outcome)
+                        {
+                            case FileOutcome.Binary: Interlocked.Increment(ref binary); break;
+                            case FileOutcome.Large: Interlocked.Increment(ref large); break;
+                            case FileOutcome.Unreadable: Interlocked.Increment(ref unreadable); break;
+                            default:
+                                Interlocked.Increment(ref scanned);
+                                Interlocked.Add(ref bytes, size);
+                                break;
+                        }
+                        lock (gate)
+                        {
+                            results[i] = found;
+                            Monitor.PulseAll(gate);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // the consumer stopped
+                }
+                catch (Exception ex)
+                {
+                    lock (gate)
+                    {
+                        failure ??= ex;
+                        Monitor.PulseAll(gate);
+                    }
+                }
+            }, CancellationToken.None)).ToArray();
+
+            try
+            {
+                var findings = 0;
+                for (var i = 0; ; i++)
+                {
+                    var item = items.Get(i, cancellationToken);
+                    if (item == null) break;
+                    List<SecretFinding>? batch;
+                    lock (gate)
+                    {
+                        while (!results.ContainsKey(i) && failure == null)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            Monitor.Wait(gate, 200);
+                        }
+                        if (failure != null && !results.ContainsKey(i)) throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, item.FullPath,
+                            $"Scanning failed: {PlatformErrors.Reason(failure)}", failure);
+                        batch = results[i];
+                        results.Remove(i);
+                    }
+                    if (batch != null)
+                    {
+                        foreach (var f in batch)
+                        {
+                            if (f.Severity < _options.MinimumSeverity) continue;
+                            findings++;
+                            yield return f;
+                        }
+                    }
+                    if ((i & 63) == 0) progress?.Invoke(i + 1);
+                }
+                Statistics.Findings += findings;
+            }
+            finally
+            {
+                stop.Cancel();
+                Task.WaitAll(workers, CancellationToken.None);
+                Statistics.FilesScanned += scanned;
+                Statistics.BytesScanned += bytes;
+                Statistics.SkippedBinary += binary;
+                Statistics.SkippedLarge += large;
+                Statistics.Unreadable += unreadable;
+                Statistics.Elapsed += clock.Elapsed;
+            }
+        }
+
+        private enum FileOutcome { Scanned, Binary, Large, Unreadable }
+
+        private FileOutcome ScanFile(ScanItem item, ref byte[] buffer, out long size, out List<SecretFinding>? found)
+        {
+            size = 0;
+            found = null;
+            if (BinaryExtensions.Contains(Path.GetExtension(item.FullPath))) return FileOutcome.Binary;
+            int read;
+            try
+            {
+                using var stream = new FileStream(item.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+                var length = stream.Length;
+                if (length > _options.MaxFileBytes) return FileOutcome.Large;
+                if (buffer.Length < length) buffer = new byte[Math.Max(length, buffer.Length * 2L)];
+                read = 0;
+                while (read < length)
+                {
+                    var r = stream.Read(buffer, read, (int)length - read);
+                    if (r == 0) break;
+                    read += r;
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return FileOutcome.Unreadable;
+            }
+            size = read;
+            if (read == 0) return FileOutcome.Scanned;
+            if (IsBinary(buffer, read)) return FileOutcome.Binary;
+            found = ScanText(buffer, read, item.FullPath, item.RelativePath, item.Status, null);
+            return FileOutcome.Scanned;
+        }
+
+        private static List<SecretFinding>? ScanText(byte[] data, int count, string path, string relativePath, GitFileStatus status, string? commit)
+        {
+            var offset = count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
+            if (!ContentScanner.MayContainSecret(data, offset, count - offset)) return null;
+            var text = Encoding.UTF8.GetString(data, offset, count - offset);
+            return ToFindings(ContentScanner.Scan(text, ContentScanner.KindOf(path)), path, relativePath, status, commit, null);
+        }
+
+        /// <summary>Scans one file's bytes; null when binary or when nothing was found.</summary>
+        internal static List<SecretFinding>? ScanBytes(byte[] data, string path, string relativePath, GitFileStatus status, string? commit)
+        {
+            if (data.Length == 0 || IsBinary(data)) return null;
+            return ScanText(data, data.Length, path, relativePath, status, commit);
+        }
+
+        internal static List<SecretFinding>? ToFindings(List<RawFinding> raw, string path, string relativePath, GitFileStatus status, string? commit, IList<int>? lineMap)
+        {
+            if (raw.Count == 0) return null;
+            return raw.Select(r => new SecretFinding
+            {
+                Path = path,
+                RelativePath = relativePath,
+                Line = lineMap != null && r.Line - 1 < lineMap.Count ? lineMap[r.Line - 1] : r.Line,
+                Column = r.Column,
+                Rule = r.Rule,
+                Description = r.Description,
+                Severity = r.Severity,
+                Key = r.Key,
+                Redacted = r.Redacted,
+                GitStatus = status,
+                Commit = commit,
+            }).ToList();
+        }
+
+        /// <summary>A NUL byte in the first 8000 bytes means binary, as git decides.</summary>
+        internal static bool IsBinary(byte[] data) => IsBinary(data, data.Length);
+
+        internal static bool IsBinary(byte[] data, int count) => Array.IndexOf(data, (byte)0, 0, Math.Min(count, 8000)) >= 0;
+
+        /// <summary>Scans the staged (index) copies of added and modified files: what the next commit would contain.</summary>
+        public async Task<List<SecretFinding>> ScanStagedAsync(string path, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
+                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
+                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so there is nothing staged. Scan the folder without -Staged.");
+            Repository = repo;
+            var staged = await repo.StagedAsync(cancellationToken).ConfigureAwait(false);
+            var findings = new List<SecretFinding>();
+            foreach (var file in staged)
+            {
+                if (Excluded(file.Key)) continue;
+                Statistics.FilesListed++;
+                if (BinaryExtensions.Contains(Path.GetExtension(file.Key)) || IsBinary(file.Value)) { Statistics.SkippedBinary++; continue; }
+                if (file.Value.Length > _options.MaxFileBytes) { Statistics.SkippedLarge++; continue; }
+                Statistics.FilesScanned++;
+                Statistics.BytesScanned += file.Value.Length;
+                var found = ScanBytes(file.Value, Path.Combine(repo.Root, file.Key.Replace('/', Path.DirectorySeparatorChar)), file.Key, GitFileStatus.Staged, null);
+                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity));
+            }
+            Statistics.Findings += findings.Count;
+            Statistics.Elapsed += clock.Elapsed;
+            return findings;
+        }
+
+        /// <summary>Scans the lines every commit of every ref added.</summary>
+        public async Task<List<SecretFinding>> ScanHistoryAsync(string path, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
+                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
+                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so it has no history. Scan the folder without -History.");
+            Repository ??= repo;
+            var findings = new List<SecretFinding>();
+            await repo.HistoryAsync(chunk =>
+            {
+                Statistics.HistoryChunks++;
+                if (Excluded(chunk.Path) || BinaryExtensions.Contains(Path.GetExtension(chunk.Path))) return;
+                var raw = ContentScanner.Scan(chunk.Text.ToString(), ContentScanner.KindOf(chunk.Path));
+                var found = ToFindings(raw, Path.Combine(repo.Root, chunk.Path.Replace('/', Path.DirectorySeparatorChar)), chunk.Path,
+                    GitFileStatus.Committed, chunk.Commit, chunk.Lines);
+                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity));
+            }, cancellationToken).ConfigureAwait(false);
+            Statistics.Findings += findings.Count;
+            Statistics.Elapsed += clock.Elapsed;
+            return findings;
+        }
+    }
+}

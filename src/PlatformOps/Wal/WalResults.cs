@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+
+namespace PlatformOps.Wal
+{
+    /// <summary>One server setting Enable-PlatformWalArchiving changed (or would change).</summary>
+    public sealed class WalSettingChange
+    {
+        public string Setting { get; internal set; } = string.Empty;
+        /// <summary>The value in force before (the running value).</summary>
+        public string From { get; internal set; } = string.Empty;
+        public string To { get; internal set; } = string.Empty;
+        /// <summary>The setting takes effect only after a server restart (wal_level, archive_mode).</summary>
+        public bool NeedsRestart { get; internal set; }
+        public override string ToString() => $"{Setting}: {From} -> {To}";
+    }
+
+    /// <summary>What Enable-PlatformWalArchiving found and did.</summary>
+    public sealed class WalArchivingResult
+    {
+        public string Endpoint { get; internal set; } = string.Empty;
+        public string WalLevel { get; internal set; } = string.Empty;
+        public string ArchiveMode { get; internal set; } = string.Empty;
+        public string ArchiveCommand { get; internal set; } = string.Empty;
+        public string ArchiveLibrary { get; internal set; } = string.Empty;
+        /// <summary>archive_timeout in seconds (0: off).</summary>
+        public int ArchiveTimeoutSec { get; internal set; }
+        /// <summary>The archive folder, when archiving copies into one.</summary>
+        public string? ArchiveDirectory { get; internal set; }
+        public IReadOnlyList<WalSettingChange> Changes { get; internal set; } = Array.Empty<WalSettingChange>();
+        /// <summary>Settings are written but wait for a restart to take effect.</summary>
+        public bool RestartRequired { get; internal set; }
+        public bool Restarted { get; internal set; }
+        /// <summary>The container that was (or would have to be) restarted.</summary>
+        public string? Container { get; internal set; }
+        /// <summary>The server archives now with the asked-for settings.</summary>
+        public bool Active => !RestartRequired && !string.Equals(ArchiveMode, "off", StringComparison.OrdinalIgnoreCase);
+        public bool Changed => Changes.Count > 0 || Restarted;
+        public override string ToString() => $"{Endpoint}: archive_mode={ArchiveMode}, restart required: {RestartRequired}";
+    }
+
+    /// <summary>How far the archive lags the server, as an RPO judgement.</summary>
+    public enum WalRpoState
+    {
+        /// <summary>archive_mode is off: nothing reaches the archive.</summary>
+        NotArchiving,
+        /// <summary>The newest archive attempt failed: segments pile up in pg_wal.</summary>
+        Failing,
+        /// <summary>Segments wait and the archiver did not archive any during the sample, without failing (a hanging command).</summary>
+        Stalled,
+        /// <summary>Segments wait and the archiver is working through them.</summary>
+        Behind,
+        /// <summary>Every finished segment is archived; only the segment being written is not (bounded by archive_timeout).</summary>
+        Current,
+        /// <summary>Nothing written since the last archived segment: nothing is at risk, however long ago that was.</summary>
+        UpToDate,
+    }
+
+    /// <summary>WAL archiving on a server: settings, pg_stat_archiver, the .ready backlog and an RPO estimate.</summary>
+    public sealed class PlatformWalStatus
+    {
+        public string Endpoint { get; internal set; } = string.Empty;
+        public string WalLevel { get; internal set; } = string.Empty;
+        public string ArchiveMode { get; internal set; } = string.Empty;
+        public string ArchiveCommand { get; internal set; } = string.Empty;
+        public string ArchiveLibrary { get; internal set; } = string.Empty;
+        public int ArchiveTimeoutSec { get; internal set; }
+        public bool ArchivingEnabled => !string.Equals(ArchiveMode, "off", StringComparison.OrdinalIgnoreCase);
+        /// <summary>wal_level or archive_mode were changed and wait for a restart.</summary>
+        public bool PendingRestart { get; internal set; }
+        public long ArchivedCount { get; internal set; }
+        public string? LastArchivedWal { get; internal set; }
+        public DateTime? LastArchivedTime { get; internal set; }
+        public long FailedCount { get; internal set; }
+        public string? LastFailedWal { get; internal set; }
+        public DateTime? LastFailedTime { get; internal set; }
+        /// <summary>The newest archive attempt failed (a failure newer than the last success).</summary>
+        public bool ArchiveFailing { get; internal set; }
+        /// <summary>Why archiving fails, from the server's log when it can be read, else what is known.</summary>
+        public string? FailureReason { get; internal set; }
+        /// <summary>Finished segments waiting to be archived (.ready files); null when the role may not read pg_wal/archive_status.</summary>
+        public int? ReadyBacklog { get; internal set; }
+        /// <summary>When the oldest waiting segment was finished.</summary>
+        public DateTime? OldestReadyTime { get; internal set; }
+        public string? CurrentWalFile { get; internal set; }
+        public string? CurrentLsn { get; internal set; }
+        public long WalSegmentSize { get; internal set; }
+        /// <summary>WAL bytes written since the end of the last archived segment (at risk if pg_wal were lost now).</summary>
+        public long? PendingBytes { get; internal set; }
+        /// <summary>The sample: how long the counters were watched, and what moved meanwhile.</summary>
+        public TimeSpan SampleDuration { get; internal set; }
+        public long WalBytesDuringSample { get; internal set; }
+        public long ArchivedDuringSample { get; internal set; }
+        public long FailedDuringSample { get; internal set; }
+        public WalRpoState RpoState { get; internal set; }
+        /// <summary>How much committed work a loss of the server now could cost at most, estimated; null when unbounded (not archiving).</summary>
+        public TimeSpan? RpoEstimate { get; internal set; }
+        public TimeSpan RpoTarget { get; internal set; }
+        public bool RpoOk { get; internal set; }
+        public string RpoDetail { get; internal set; } = string.Empty;
+        public DateTime MeasuredAt { get; internal set; }
+        public override string ToString() => $"{Endpoint}: {RpoState}, RPO {RpoEstimate}";
+    }
+
+    /// <summary>What Invoke-PlatformWalSwitch did.</summary>
+    public sealed class WalSwitchResult
+    {
+        public string Endpoint { get; internal set; } = string.Empty;
+        /// <summary>The segment the switch closed (or the last one, when nothing had been written since the previous switch).</summary>
+        public string Segment { get; internal set; } = string.Empty;
+        public string SwitchLsn { get; internal set; } = string.Empty;
+        /// <summary>False when nothing had been written since the last switch, so no new segment was closed.</summary>
+        public bool Switched { get; internal set; }
+        public bool Archived { get; internal set; }
+        public DateTime? ArchivedAt { get; internal set; }
+        public TimeSpan Elapsed { get; internal set; }
+        public override string ToString() => $"{Segment}: archived {Archived} in {Elapsed.TotalSeconds:0.00} s";
+    }
+
+    /// <summary>Whether an archive folder holds every segment from a start onward.</summary>
+    public sealed class WalArchiveTestResult
+    {
+        public string ArchivePath { get; internal set; } = string.Empty;
+        public string StartSegment { get; internal set; } = string.Empty;
+        public string? EndSegment { get; internal set; }
+        /// <summary>Segments found from the start to the end.</summary>
+        public int Segments { get; internal set; }
+        public int MissingCount { get; internal set; }
+        /// <summary>The missing segments (the first 100).</summary>
+        public IReadOnlyList<string> Missing { get; internal set; } = Array.Empty<string>();
+        public IReadOnlyList<uint> Timelines { get; internal set; } = Array.Empty<uint>();
+        public IReadOnlyList<string> HistoryFiles { get; internal set; } = Array.Empty<string>();
+        public long SizeBytes { get; internal set; }
+        public bool Complete => MissingCount == 0;
+        public string? BackupId { get; internal set; }
+        public override string ToString() => Complete ? $"{StartSegment}..{EndSegment}: complete" : $"{MissingCount} missing from {StartSegment}";
+    }
+}

@@ -1,0 +1,91 @@
+# The certificate cmdlets as users meet them: the built module in a fresh pwsh, OpenSSL reading back, real TLS servers.
+BeforeAll {
+    Import-Module $env:PLATFORMOPS_MODULE -Force
+    $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ("po-certs-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $Work
+    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
+    $script:LabCert = Join-Path $labRoot 'tls/server.crt'
+}
+AfterAll {
+    Remove-Item -Recurse -Force $Work -ErrorAction Ignore
+}
+
+Describe 'Making certificates' {
+    It 'makes a CA and a leaf that openssl verify accepts, with the default table view' {
+        Push-Location $Work
+        try {
+            $ca = New-PlatformCertificateAuthority -KeySize 2048
+            $leaf = New-PlatformCertificate -DnsName api.local, localhost -IPAddress 127.0.0.1 -Authority $ca -KeySize 2048
+        }
+        finally { Pop-Location }
+        $leaf.Path | Should -Be (Join-Path $Work 'ssl/certificate.crt')
+        (Get-Item (Join-Path $Work 'ssl/key.pem')).UnixMode | Should -Be '-rw-------'
+        openssl verify -CAfile (Join-Path $Work 'ssl/ca/ca.crt') $leaf.Path | Should -Match ': OK$'
+        openssl x509 -in $leaf.Path -noout -ext subjectAltName | Out-String | Should -Match 'DNS:api.local, DNS:localhost, IP Address:127.0.0.1'
+        $table = $leaf | Out-String -Width 200
+        $table | Should -Match 'Subject\s+Names\s+NotAfter\s+DaysLeft\s+Key\s+Issuer\s+KeyFile'
+        $table | Should -Match 'match 600'
+    }
+
+    It 'refuses to overwrite a key without -Force and -WhatIf changes nothing' {
+        $folder = Join-Path $Work 'keep'
+        New-PlatformCertificate -Path $folder -KeyAlgorithm ECDSA | Out-Null
+        $before = Get-FileHash (Join-Path $folder 'key.pem')
+        { New-PlatformCertificate -Path $folder -KeyAlgorithm ECDSA -ErrorAction Stop } | Should -Throw -ErrorId 'PlatformCertificateKeyExists*'
+        New-PlatformCertificate -Path $folder -KeyAlgorithm ECDSA -Force -WhatIf
+        (Get-FileHash (Join-Path $folder 'key.pem')).Hash | Should -Be $before.Hash
+    }
+
+    It 'writes a CSR that openssl req verifies' {
+        $req = New-PlatformCertificateRequest -Path (Join-Path $Work 'req') -DnsName www.example.test -KeyAlgorithm ECDSA
+        openssl req -in $req.Path -noout -verify 2>&1 | Out-String | Should -Match 'verify OK'
+    }
+}
+
+Describe 'Judging certificates' {
+    It 'fails an expired certificate and warns on one about to expire' {
+        $old = New-PlatformCertificate -Path (Join-Path $Work 'old') -KeyAlgorithm ECDSA -NotBefore (Get-Date).AddDays(-400) -ValidityDays 365
+        $soon = New-PlatformCertificate -Path (Join-Path $Work 'soon') -KeyAlgorithm ECDSA -NotBefore (Get-Date).AddDays(-350) -ValidityDays 365
+        $results = $old, $soon | Test-PlatformCertificate
+        $results[0].Status | Should -Be 'Fail'
+        $results[0].Reasons | Should -Match '^expired on'
+        $results[1].Status | Should -Be 'Warn'
+        ($results | Out-String -Width 200) | Should -Match 'Status\s+Subject\s+DaysLeft\s+Target\s+Reasons'
+    }
+
+    It 'reads the lab PostgreSQL certificate through SSLRequest and matches the file' -Tag 'Docker' {
+        $t = Test-PlatformCertificate -Path $LabCert -Server 127.0.0.1:55432 -HostName localhost
+        $t.Status | Should -Be 'Pass'
+        ($t.Checks | Where-Object Name -EQ 'ServedMatchesFile').Status | Should -Be 'Pass'
+    }
+
+    It 'is served by a PostgreSQL with ssl=on and trusted by psql sslmode=verify-full through the local CA' -Tag 'Plain' {
+        $pgBin = Get-ChildItem /usr/lib/postgresql/*/bin/postgres -ErrorAction Ignore | Sort-Object FullName -Descending | Select-Object -First 1
+        if (-not $pgBin -or -not (Get-Command setpriv -ErrorAction Ignore) -or (id -u) -ne '0') { Set-ItResult -Skipped -Because 'needs PostgreSQL server binaries and root'; return }
+        $bin = Split-Path $pgBin.FullName
+        $base = "/tmp/po-certs-pg-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $port = Get-Random -Minimum 40000 -Maximum 49000
+        $null = New-Item -ItemType Directory -Path $base
+        try {
+            $ca = New-PlatformCertificateAuthority -Path "$base/ca" -KeyAlgorithm ECDSA
+            $leaf = New-PlatformCertificate -Path "$base/tls" -DnsName localhost -IPAddress 127.0.0.1 -Authority $ca -KeyAlgorithm ECDSA
+            chown -R postgres:postgres $base
+            setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/initdb" -D "$base/data" --no-sync -U postgres --auth=trust 2>&1 | Out-Null
+            $opts = "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$base -c ssl=on -c ssl_cert_file=$base/tls/certificate.crt -c ssl_key_file=$base/tls/key.pem"
+            setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/pg_ctl" -D "$base/data" -o $opts -l "$base/log" -w start 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0 -Because (Get-Content "$base/log" -Raw -ErrorAction Ignore)
+
+            $served = Get-PlatformCertificate -Server 127.0.0.1 -Port $port -Protocol Postgres
+            $served.Thumbprint | Should -Be $leaf.Thumbprint
+            (Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost, 127.0.0.1).Status | Should -Be 'Pass'
+            $ssl = & "$bin/psql" "host=localhost hostaddr=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=verify-full sslrootcert=$base/ca/ca.crt" -XAtc 'select ssl from pg_stat_ssl where pid = pg_backend_pid()' 2>&1
+            ($ssl | Out-String).Trim() | Should -Be 't'
+        }
+        finally {
+            if (Test-Path "$base/data/postmaster.pid") {
+                setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/pg_ctl" -D "$base/data" -m immediate -w stop 2>&1 | Out-Null
+            }
+            Remove-Item -Recurse -Force $base -ErrorAction Ignore
+        }
+    }
+}

@@ -1,0 +1,88 @@
+# The secret cmdlets as users meet them, with a transcript of the whole run searched for every planted secret.
+BeforeAll {
+    Import-Module $env:PLATFORMOPS_MODULE -Force
+    $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ("po-secrets-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $Work
+    $script:Corpus = Join-Path $Work 'corpus'
+    & (Join-Path $PSScriptRoot '../corpus/New-SecretCorpus.ps1') -Path $Corpus | Out-Null
+    $script:Manifest = Get-Content "$Corpus.manifest.json" -Raw | ConvertFrom-Json
+    $script:Transcript = Join-Path $Work 'transcript.txt'
+    Start-Transcript -Path $Transcript -Force | Out-Null
+    $VerbosePreference = 'Continue'
+}
+AfterAll {
+    try { Stop-Transcript | Out-Null } catch { }
+    $VerbosePreference = 'SilentlyContinue'
+    Remove-Item -Recurse -Force $Work -ErrorAction Ignore
+}
+
+Describe 'Find-PlatformSecret' {
+    It 'finds every planted secret and nothing in the clean files (recall and false positives printed)' {
+        $findings = Find-PlatformSecret -Path $Corpus
+        $findings | Out-Host
+        $findings | Format-List * | Out-Host
+        $hit = @($Manifest.Expected | Where-Object { $e = $_; $findings | Where-Object { $_.RelativePath -eq $e.File -and $_.Line -eq $e.Line } })
+        $fp = @($findings | Where-Object { $f = $_; -not ($Manifest.Expected | Where-Object { $_.File -eq $f.RelativePath -and $_.Line -eq $f.Line }) })
+        Write-Host ("Secret scanner corpus: recall {0}/{1}, false positives {2}" -f $hit.Count, @($Manifest.Expected).Count, $fp.Count)
+        $hit.Count | Should -Be @($Manifest.Expected).Count
+        $fp.Count | Should -Be 0
+        ($findings | Out-String -Width 200) | Should -Match 'Severity\s+Location\s+Rule\s+Git\s+Key\s+Redacted'
+    }
+
+    It 'scans the staged content for a pre-commit hook' {
+        $repo = Join-Path $Work 'repo'
+        $null = New-Item -ItemType Directory -Path $repo
+        git -C $repo init -q
+        $token = 'gh' + 'p_' + [guid]::NewGuid().ToString('N') + 'Zz09'
+        Set-Content -Path (Join-Path $repo 'ci.sh') -Value "export GITHUB_TOKEN=$token"
+        git -C $repo add ci.sh
+        $f = Find-PlatformSecret -Path $repo -Staged
+        $f.Rule | Should -Be 'github-token'
+        $f.GitStatus | Should -Be 'Staged'
+        $f.Key | Should -Be 'GITHUB_TOKEN'
+        $f | Out-Host
+    }
+}
+
+Describe 'Hygiene, templates and secrets' {
+    It 'reports hygiene with evidence and writes a template with no real value' {
+        $positive = Join-Path $Corpus 'positive'
+        git -C $positive init -q
+        $checks = Test-PlatformSecretHygiene -Path $positive -SkipContainers
+        $checks | Format-List * | Out-Host
+        ($checks | Where-Object Check -EQ 'EnvFileIgnored').Status | Should -Be 'Fail'
+        ($checks | Where-Object Check -EQ 'EnvExampleExists').Status | Should -Be 'Fail'
+        New-PlatformEnvTemplate -Path (Join-Path $positive '.env') -WhatIf
+        Test-Path (Join-Path $positive '.env.example') | Should -BeFalse
+        New-PlatformEnvTemplate -Path (Join-Path $positive '.env') | Out-Host
+        Get-Content (Join-Path $positive '.env.example') | Out-Host
+        $after = Test-PlatformSecretHygiene -Path $positive -SkipContainers
+        ($after | Where-Object Check -EQ 'EnvExampleKeys').Status | Should -Be 'Pass'
+        ($after | Where-Object Check -EQ 'EnvExampleValues').Status | Should -Be 'Pass'
+    }
+
+    It 'generates secrets into a Docker secret file and an env file, and resolves them without showing them' {
+        $secrets = Join-Path $Work 'run-secrets'
+        New-PlatformSecret -SecretFile (Join-Path $secrets 'postgres_password') -Length 40 | Out-Host
+        (Get-Item (Join-Path $secrets 'postgres_password')).UnixMode | Should -Be '-rw-------'
+        $env = Join-Path $Work 'app.env'
+        New-PlatformSecret -Name API_TOKEN -EnvFile $env -WhatIf
+        Test-Path $env | Should -BeFalse
+        New-PlatformSecret -Name API_TOKEN -EnvFile $env -Alphabet Symbols | Out-Host
+        $found = Get-PlatformSecret -Name postgres_password, API_TOKEN -SecretsPath $secrets -EnvFile $env -NoVault
+        $found | Out-Host
+        $found.Source | Should -Be @('DockerSecret', 'EnvFile')
+        $found[0].Length | Should -Be 40
+        $script:Generated = @((Get-Content (Join-Path $secrets 'postgres_password') -Raw), ((Get-Content $env) -replace '^API_TOKEN=', '').Trim("'"))
+    }
+
+    It 'never shows a planted or generated secret anywhere in the transcript of this run' {
+        Stop-Transcript | Out-Null
+        $text = Get-Content $Transcript -Raw
+        $text | Should -Match 'password-assignment'
+        $all = @($Manifest.Secrets) + @($Generated)
+        $leaked = @($all | Where-Object { $text.Contains($_) })
+        Write-Host ("Searched a {0}-character transcript for {1} secrets: {2} found" -f $text.Length, $all.Count, $leaked.Count)
+        $leaked.Count | Should -Be 0
+    }
+}
