@@ -68,7 +68,7 @@ $labProfile.Roles = [ordered]@{ ReadRole = "${prefix}read"; WriteRole = "${prefi
 $profilePath = Join-Path ([IO.Path]::GetTempPath()) "$db.profile.json"
 $labProfile | ConvertTo-Json -Depth 5 | Set-Content $profilePath
 Import-PlatformProfile $profilePath
-$creds = @($services.Keys | ForEach-Object { [pscredential]::new($_, (ConvertTo-SecureString "bench-$_" -AsPlainText -Force)) })
+$creds = @($services.Keys | ForEach-Object { [pscredential]::new($_, (New-PlatformSecret -Length 24)) })
 
 try {
     # 1 + 2: Set-DbRole, first apply then no drift.
