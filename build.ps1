@@ -77,9 +77,9 @@ function Invoke-Build {
     Write-Host "Module: $ModuleOut"
 }
 
-function Invoke-LabUp {
+function Invoke-LabUp([switch] $TestTools) {
     if (-not (Test-Path $Lab)) { throw "The lab script $Lab is missing." }
-    Invoke-Native bash @($Lab, 'install')
+    Invoke-Native bash (@($Lab, 'install') + $(if ($TestTools) { '--test-tools' } else { @() }))
     if (-not $NoDocker) { Invoke-Native bash @($Lab, 'up') }
     Invoke-Native bash @($Lab, 'up', '--no-docker')
 }
@@ -157,7 +157,7 @@ foreach ($t in $Task) {
         'LabDown' { Invoke-LabDown }
         'Test' {
             Invoke-Build
-            Invoke-LabUp
+            Invoke-LabUp -TestTools
             try { Invoke-Test } finally { if (-not $KeepLab -and $env:CI -ne 'true') { Write-Step 'Stopping the lab (use -KeepLab to keep it)'; Invoke-LabDown } }
         }
         'Demo' {

@@ -2,7 +2,8 @@
 # PlatformOps lab platform: a small but real self-hosted "agentic" Docker Compose platform on 127.0.0.1,
 # for the PlatformOps module's integration tests. See tests/lab/README.md.
 #
-#   lab.sh install                 apt-get install what is missing (Debian/Ubuntu, root); else say what is missing
+#   lab.sh install [--test-tools]  apt-get install what is missing (Debian/Ubuntu, root); else say what is missing
+#                                  (--test-tools: also chromium and prometheus's promtool, which the tests use)
 #   lab.sh up [--no-docker]        Docker mode: dockerd (if needed) + 19 containers; --no-docker: plain pg + redis
 #   lab.sh plain-up                same as `up --no-docker`
 #   lab.sh down [--no-docker] [--purge]   stop what the lab started (--purge also deletes the lab root)
@@ -105,7 +106,7 @@ compose() {
 # install
 # ---------------------------------------------------------------------------------------------------------------
 cmd_install() {
-  local -a missing=()
+  local with_test_tools=${1:-} ; local -a missing=()
   find_pg_bin >/dev/null || missing+=(postgresql)
   command -v psql >/dev/null           || missing+=(postgresql-client)
   command -v redis-server >/dev/null   || missing+=(redis-server)
@@ -117,6 +118,13 @@ cmd_install() {
   command -v openssl >/dev/null        || missing+=(openssl)
   command -v curl >/dev/null           || missing+=(curl)
   command -v setpriv >/dev/null        || missing+=(util-linux)
+  command -v zstd >/dev/null           || missing+=(zstd)
+  command -v lz4 >/dev/null            || missing+=(lz4)
+  if [[ $with_test_tools == --test-tools ]]; then
+    # What the test suite itself uses: Chromium opens the readiness report, promtool parses its Prometheus output.
+    command -v chromium >/dev/null     || missing+=(chromium)
+    command -v promtool >/dev/null     || missing+=(prometheus)
+  fi
   if [[ ${#missing[@]} -eq 0 ]]; then
     log "install: everything is present (PostgreSQL $(basename "$(dirname "$(find_pg_bin)")"), redis, docker, docker-compose, busybox, openssl, curl)"
     return 0
@@ -742,7 +750,7 @@ main() {
     esac
   done
   case $cmd in
-    install)  cmd_install ;;
+    install)  cmd_install "${1:-}" ;;
     up)       if [[ $plain == yes ]]; then cmd_up_plain; else cmd_up_docker; fi ;;
     plain-up) cmd_up_plain ;;
     down)

@@ -128,6 +128,15 @@ namespace PlatformOps.Profile
     public sealed class BackupSettings
     {
         public string? Path { get; set; }
+        /// <summary>The default policy of Remove-PlatformBackup.</summary>
+        public BackupRetentionSettings? Retention { get; set; }
+    }
+
+    /// <summary>Keep the last KeepLast sets, and/or those newer than KeepDays days.</summary>
+    public sealed class BackupRetentionSettings
+    {
+        public int? KeepLast { get; set; }
+        public int? KeepDays { get; set; }
     }
 
     /// <summary>

@@ -12,13 +12,7 @@ namespace PlatformOps.Readiness
         private static IEnumerable<ReadinessItem> DataManagement(ReadinessPlan plan)
         {
             foreach (var item in WalItems(plan)) yield return item;
-            var s = plan.Settings;
-            yield return Unavailable("data.backup-age", Data, "A backup newer than the target age exists", "Invoke-PlatformBackup",
-                $"newest backup younger than {Words.Span(TimeSpan.FromHours(s.BackupMaxAgeHours))}");
-            yield return Unavailable("data.backup-verified", Data, "The newest backup was verified by a restore",
-                "Get-PlatformBackup -Latest | Test-PlatformBackup -Restore", $"restored within the last {Words.Span(TimeSpan.FromDays(s.VerificationMaxAgeDays))}");
-            yield return Unavailable("data.rto", Data, "The measured RTO is within the target",
-                "Get-PlatformBackup -Latest | Test-PlatformBackup -Restore", $"RTO within {Words.Minutes(s.RtoTargetMinutes)}");
+            foreach (var item in BackupItems(plan)) yield return item;
             yield return Item("data.redis-persistence", Data, "Redis persistence is on and its last save succeeded",
                 "Get-PlatformRedisStatus", "RDB or AOF on, last save ok", RedisPersistenceAsync);
         }

@@ -1,0 +1,245 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using PlatformOps.Common;
+
+namespace PlatformOps.Backup
+{
+    public sealed class BackupTestRequest
+    {
+        public PlatformBackupSet Set { get; set; } = new PlatformBackupSet();
+        /// <summary>Also restore into scratch copies and compare counts.</summary>
+        public bool Restore { get; set; }
+        public PostgresTarget? Postgres { get; set; }
+        public DockerTarget? Docker { get; set; }
+        public PgToolMode ToolMode { get; set; } = PgToolMode.Auto;
+        public int Jobs { get; set; } = Math.Max(1, Environment.ProcessorCount);
+        public ScratchServer ScratchServer { get; set; } = ScratchServer.Platform;
+    }
+
+    /// <summary>
+    /// Test-PlatformBackup's engine: verifies the files, then (with Restore) restores every database into a scratch
+    /// database and the RDB into a scratch redis-server, compares row and key counts with the manifest, times the
+    /// restore (the measured RTO) and removes the scratch copies. The outcome is recorded in the set's verification.json.
+    /// </summary>
+    public static class BackupTester
+    {
+        public static async Task<BackupTestResult> TestAsync(BackupTestRequest request, BackupProgress progress, CancellationToken cancellationToken)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            if (progress == null) throw new ArgumentNullException(nameof(progress));
+            var set = request.Set;
+            var clock = Stopwatch.StartNew();
+            var checks = await BackupVerifier.VerifyAsync(set, set.Manifest.Files, progress, cancellationToken).ConfigureAwait(false);
+            var result = new BackupTestResult { Id = set.Id, Path = set.Path, FilesChecked = set.Manifest.Files.Count, BytesChecked = progress.Bytes };
+            var verified = checks.All(c => c.Passed);
+            if (!verified) progress.Warn($"Backup set {set.Id} failed verification: nothing was restored.");
+
+            if (request.Restore && verified)
+            {
+                var restoreTime = TimeSpan.Zero;
+                var databases = set.Manifest.Files.Where(f => f.Kind == BackupKinds.Database).ToList();
+                if (databases.Count > 0 && request.ScratchServer == ScratchServer.Local)
+                {
+                    restoreTime += await RestoreDatabasesLocallyAsync(request, databases, checks, result, progress, cancellationToken).ConfigureAwait(false);
+                }
+                else if (databases.Count > 0)
+                {
+                    if (request.Postgres == null)
+                        throw new PlatformOpsException("PostgresTargetMissing", System.Management.Automation.ErrorCategory.InvalidArgument, set.Path,
+                            "-Restore needs a PostgreSQL server for the scratch databases: import a platform profile or pass -Server.");
+                    restoreTime += await RestoreDatabasesAsync(request, databases, checks, result, progress, cancellationToken).ConfigureAwait(false);
+                }
+                var redis = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Redis);
+                if (redis != null) restoreTime += await RestoreRedisAsync(set, redis, checks, result, progress, cancellationToken).ConfigureAwait(false);
+                result.Restored = true;
+                result.RestoreDuration = restoreTime;
+                if (databases.Count > 0) result.RestoredOn = request.ScratchServer.ToString();
+            }
+            result.Checks = checks;
+            result.Duration = clock.Elapsed;
+            Record(set, result, request.Restore && verified, progress);
+            return result;
+        }
+
+        private static async Task<TimeSpan> RestoreDatabasesAsync(BackupTestRequest request, List<BackupFileEntry> databases, List<BackupCheck> checks,
+            BackupTestResult result, BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var server = request.Postgres!;
+            var set = request.Set;
+            var applicationName = "platformops-verify-" + set.Id;
+            var elapsed = TimeSpan.Zero;
+            using var admin = await PgRestore.OpenAdminAsync(server, cancellationToken).ConfigureAwait(false);
+            var (tools, serverMajor) = await PgRestore.ResolveToolsAsync(admin, server, request.ToolMode, request.Docker, progress.Say, cancellationToken).ConfigureAwait(false);
+            using (tools)
+            {
+                for (var i = 0; i < databases.Count; i++)
+                {
+                    var entry = databases[i];
+                    var scratch = PgRestore.Name("pgops_verify_" + (entry.Database ?? "db"), "_" + set.Id.Replace("-", "_").ToLowerInvariant());
+                    progress.Step(i + 1, databases.Count, $"Restoring {entry.Database} into scratch database {scratch}");
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        await PgRestore.DropAsync(admin, scratch, serverMajor, cancellationToken).ConfigureAwait(false);
+                        await PgRestore.CreateAsync(admin, scratch, entry, progress.Warn, cancellationToken).ConfigureAwait(false);
+                        await PgRestore.RestoreEntryAsync(tools, set.Path, entry, scratch, request.Jobs, applicationName, cancellationToken).ConfigureAwait(false);
+                        clock.Stop();
+                        elapsed += clock.Elapsed;
+                        checks.Add(new BackupCheck { Kind = "Restore", Name = entry.Database ?? entry.Name, Passed = true,
+                            Detail = $"restored into {scratch} in {clock.Elapsed.TotalSeconds:0.0} s ({tools.Mode} tools)" });
+                        var (compare, tables, rows) = await PgRestore.CompareAsync(server, scratch, entry, cancellationToken).ConfigureAwait(false);
+                        checks.AddRange(compare);
+                        result.TablesCompared += tables;
+                        result.RowsCompared += rows;
+                    }
+                    catch (PlatformOpsException ex)
+                    {
+                        checks.Add(new BackupCheck { Kind = "Restore", Name = entry.Database ?? entry.Name, Passed = false, Detail = ex.Message });
+                    }
+                    catch (Npgsql.PostgresException ex)
+                    {
+                        checks.Add(new BackupCheck { Kind = "Restore", Name = entry.Database ?? entry.Name, Passed = false, Detail = $"{ex.SqlState} {ex.MessageText}" });
+                    }
+                    finally
+                    {
+                        await PgRestore.DropQuietlyAsync(server, scratch, serverMajor).ConfigureAwait(false);
+                    }
+                }
+            }
+            return elapsed;
+        }
+
+        /// <summary>Restores into a throwaway cluster on this machine: globals first (so owners exist), then every database under its own name.</summary>
+        private static async Task<TimeSpan> RestoreDatabasesLocallyAsync(BackupTestRequest request, List<BackupFileEntry> databases, List<BackupCheck> checks,
+            BackupTestResult result, BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var set = request.Set;
+            var major = PgTools.ParseVersion("(PostgreSQL) " + (set.Manifest.Postgres?.Version ?? string.Empty)).Major;
+            var host = await PgTools.FindHostFolderAsync(major, cancellationToken).ConfigureAwait(false)
+                ?? throw new PlatformOpsException("PostgresScratchUnavailable", System.Management.Automation.ErrorCategory.ObjectNotFound, set.Path,
+                    $"-ScratchServer Local needs PostgreSQL {major} (or newer) server programs on this machine; none were found. Install them, or use -ScratchServer Platform.");
+            progress.Step(0, databases.Count, $"Starting a scratch PostgreSQL {host.Version} cluster");
+            var elapsed = TimeSpan.Zero;
+            var clock = Stopwatch.StartNew();
+            using var scratch = await ScratchPostgres.StartAsync(host.Dir, cancellationToken).ConfigureAwait(false);
+            progress.Say($"Scratch cluster: PostgreSQL {host.Version} from {host.Dir} on {scratch.Target.Endpoint}.");
+            using var tools = PgTools.Host(scratch.Target, host.Dir, host.Version, host.Major);
+            var applicationName = "platformops-verify-" + set.Id;
+            var globals = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Globals);
+            if (globals != null)
+            {
+                var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, set.Path, globals, "postgres", applicationName, cancellationToken).ConfigureAwait(false);
+                checks.Add(new BackupCheck { Kind = "Restore", Name = globals.Name, Passed = true,
+                    Detail = errors == 0 ? "roles restored into the scratch cluster" : $"roles restored into the scratch cluster; {errors} statement(s) failed (existing roles): {detail}" });
+            }
+            var admin = await scratch.Target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            elapsed += clock.Elapsed;
+            try
+            {
+            for (var i = 0; i < databases.Count; i++)
+            {
+                var entry = databases[i];
+                var name = entry.Database ?? "db" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                progress.Step(i + 1, databases.Count, $"Restoring {name} into the scratch cluster");
+                clock.Restart();
+                try
+                {
+                    if (name != "postgres") await PgRestore.CreateAsync(admin, name, entry, progress.Warn, cancellationToken).ConfigureAwait(false);
+                    await PgRestore.RestoreEntryAsync(tools, set.Path, entry, name, request.Jobs, applicationName, cancellationToken, withoutRoles: globals == null).ConfigureAwait(false);
+                    clock.Stop();
+                    elapsed += clock.Elapsed;
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = true,
+                        Detail = $"restored into a scratch cluster in {clock.Elapsed.TotalSeconds:0.0} s (Local, PostgreSQL {host.Version})"
+                                 + (globals == null ? "; the set has no globals, so owners and privileges were not restored" : string.Empty) });
+                    var (compare, tables, rows) = await PgRestore.CompareAsync(scratch.Target, name, entry, cancellationToken).ConfigureAwait(false);
+                    checks.AddRange(compare);
+                    result.TablesCompared += tables;
+                    result.RowsCompared += rows;
+                }
+                catch (PlatformOpsException ex)
+                {
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = false, Detail = ex.Message });
+                }
+                catch (Npgsql.PostgresException ex)
+                {
+                    checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = false, Detail = $"{ex.SqlState} {ex.MessageText}" });
+                }
+            }
+            }
+            finally
+            {
+                Pg.Release(admin);
+            }
+            return elapsed;
+        }
+
+        private static async Task<TimeSpan> RestoreRedisAsync(PlatformBackupSet set, BackupFileEntry entry, List<BackupCheck> checks, BackupTestResult result,
+            BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var server = ScratchRedis.FindServer();
+            if (server == null)
+            {
+                progress.Warn("No redis-server on this machine: the Redis snapshot was verified (SHA-256, RDB read to its end) but not loaded. Install redis-server to test it too.");
+                return TimeSpan.Zero;
+            }
+            progress.Step(1, 1, "Loading the Redis snapshot into a scratch redis-server");
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                using var scratch = await ScratchRedis.StartAsync(server, Path.Combine(set.Path, entry.Name), cancellationToken).ConfigureAwait(false);
+                clock.Stop();
+                var keys = await scratch.KeysAsync(cancellationToken).ConfigureAwait(false);
+                checks.Add(new BackupCheck { Kind = "Restore", Name = entry.Name, Passed = true, Detail = $"loaded by a scratch redis-server in {clock.Elapsed.TotalSeconds:0.0} s" });
+                var expected = entry.Keys ?? new Dictionary<string, long>();
+                var dbs = expected.Keys.Union(keys.Keys).OrderBy(k => k, StringComparer.Ordinal).ToList();
+                var bad = dbs.Where(d => (expected.TryGetValue(d, out var e) ? e : 0) != (keys.TryGetValue(d, out var a) ? a : 0)).ToList();
+                if (entry.KeysPartial == true) bad = bad.Where(expected.ContainsKey).ToList();
+                result.KeysCompared += keys.Values.Sum();
+                checks.Add(new BackupCheck
+                {
+                    Kind = "KeyCount",
+                    Name = "redis",
+                    Passed = bad.Count == 0,
+                    Expected = string.Join(",", dbs.Select(d => $"db{d}={(expected.TryGetValue(d, out var e) ? e : 0)}")),
+                    Actual = string.Join(",", dbs.Select(d => $"db{d}={(keys.TryGetValue(d, out var a) ? a : 0)}")),
+                    Detail = bad.Count == 0 ? $"{keys.Values.Sum()} keys match the manifest" : "key counts differ in " + string.Join(", ", bad.Select(d => "db" + d)),
+                });
+            }
+            catch (PlatformOpsException ex)
+            {
+                checks.Add(new BackupCheck { Kind = "Restore", Name = entry.Name, Passed = false, Detail = ex.Message });
+            }
+            return clock.Elapsed;
+        }
+
+        private static void Record(PlatformBackupSet set, BackupTestResult result, bool restored, BackupProgress progress)
+        {
+            try
+            {
+                var record = BackupVerificationRecord.Load(set.Path) ?? new BackupVerificationRecord();
+                record.LastVerifiedUtc = DateTime.UtcNow;
+                record.LastVerifyPassed = result.Checks.Where(c => c.Kind == "File" || c.Kind == "Archive").All(c => c.Passed);
+                if (restored)
+                {
+                    record.LastRestoreTestUtc = DateTime.UtcNow;
+                    record.LastRestorePassed = result.Passed;
+                    record.RestoreSeconds = result.RestoreDuration.HasValue ? Math.Round(result.RestoreDuration.Value.TotalSeconds, 3) : (double?)null;
+                    record.RestoredOn = result.RestoredOn;
+                }
+                record.Save(set.Path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                progress.Warn($"The result could not be recorded in {set.Path}: {ex.Message}");
+            }
+        }
+
+        internal static string Format(long n) => n.ToString(CultureInfo.InvariantCulture);
+    }
+}

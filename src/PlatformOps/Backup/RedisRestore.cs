@@ -1,0 +1,447 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using PlatformOps.Common;
+
+namespace PlatformOps.Backup
+{
+    /// <summary>One-command RESP client on a fresh socket: enough to wait for a server that is loading its RDB, where a pooled client gives up.</summary>
+    internal static class RawRedis
+    {
+        public static async Task<string> CommandAsync(string host, int port, string? password, CancellationToken cancellationToken, params string[] command)
+        {
+            using var tcp = new TcpClient();
+            using var close = cancellationToken.Register(() => tcp.Close());
+            var connect = tcp.ConnectAsync(host, port);
+            if (await Task.WhenAny(connect, Task.Delay(3000, cancellationToken)).ConfigureAwait(false) != connect) throw new IOException("connect timed out");
+            await connect.ConfigureAwait(false);
+            var stream = tcp.GetStream();
+            stream.ReadTimeout = 5000;
+            if (!string.IsNullOrEmpty(password))
+            {
+                await SendAsync(stream, cancellationToken, "AUTH", password!).ConfigureAwait(false);
+                var auth = await ReadReplyAsync(stream).ConfigureAwait(false);
+                if (!auth.StartsWith("+", StringComparison.Ordinal)) return auth;
+            }
+            await SendAsync(stream, cancellationToken, command).ConfigureAwait(false);
+            return await ReadReplyAsync(stream).ConfigureAwait(false);
+        }
+
+        /// <summary>A free TCP port on 127.0.0.1 for a scratch server.</summary>
+        public static int FreeLoopbackPort()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            try
+            {
+                return ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
+
+        /// <summary>Sends one command as a RESP array.</summary>
+        public static Task SendAsync(Stream stream, CancellationToken cancellationToken, params string[] parts)
+        {
+            var sb = new StringBuilder();
+            sb.Append('*').Append(parts.Length).Append("\r\n");
+            foreach (var p in parts) sb.Append('$').Append(Encoding.UTF8.GetByteCount(p)).Append("\r\n").Append(p).Append("\r\n");
+            var data = Encoding.UTF8.GetBytes(sb.ToString());
+            return stream.WriteAsync(data, 0, data.Length, cancellationToken);
+        }
+
+        private static async Task<string> ReadReplyAsync(Stream stream)
+        {
+            var line = await ReadLineAsync(stream).ConfigureAwait(false);
+            if (!line.StartsWith("$", StringComparison.Ordinal)) return line;
+            var length = int.Parse(line.Substring(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            if (length < 0) return string.Empty;
+            var data = new byte[length + 2];
+            var read = 0;
+            while (read < data.Length)
+            {
+                var n = await stream.ReadAsync(data, read, data.Length - read).ConfigureAwait(false);
+                if (n == 0) throw new IOException("connection closed");
+                read += n;
+            }
+            return Encoding.UTF8.GetString(data, 0, length);
+        }
+
+        private static async Task<string> ReadLineAsync(Stream stream)
+        {
+            var bytes = new List<byte>();
+            var one = new byte[1];
+            while (true)
+            {
+                var n = await stream.ReadAsync(one, 0, 1).ConfigureAwait(false);
+                if (n == 0) throw new IOException("connection closed");
+                if (one[0] == (byte)'\n') break;
+                bytes.Add(one[0]);
+            }
+            return Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\r');
+        }
+
+        /// <summary>Keys per database from INFO keyspace.</summary>
+        public static Dictionary<string, long> ParseKeyspace(string info)
+        {
+            var keys = new Dictionary<string, long>();
+            foreach (var pair in Redis.RedisProbe.Parse(info))
+            {
+                if (!pair.Key.StartsWith("db", StringComparison.Ordinal) || !pair.Value.StartsWith("keys=", StringComparison.Ordinal)) continue;
+                keys[pair.Key.Substring(2)] = long.Parse(pair.Value.Split(',')[0].Substring(5), CultureInfo.InvariantCulture);
+            }
+            return keys;
+        }
+
+        /// <summary>Waits until the server answers PING (not LOADING); returns its last answer when it never does.</summary>
+        public static async Task<bool> WaitReadyAsync(string host, int port, string? password, TimeSpan timeout, Func<bool>? gaveUp, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < timeout)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (gaveUp != null && gaveUp()) return false;
+                try
+                {
+                    if (await CommandAsync(host, port, password, cancellationToken, "PING").ConfigureAwait(false) == "+PONG") return true;
+                }
+                catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException) { }
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            return false;
+        }
+    }
+
+    /// <summary>A throwaway redis-server on 127.0.0.1 that loads a set's RDB, so its keys can be counted. Removed on Dispose.</summary>
+    internal sealed class ScratchRedis : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string _folder;
+        private readonly StringBuilder _log = new StringBuilder();
+
+        private ScratchRedis(Process process, string folder, int port, string password)
+        {
+            _process = process;
+            _folder = folder;
+            Port = port;
+            Password = password;
+        }
+
+        public int Port { get; }
+        public string Password { get; }
+
+        private static readonly string[] KnownFolders = { "/usr/bin", "/usr/local/bin", "/opt/homebrew/bin" };
+
+        public static string? FindServer()
+        {
+            var names = new List<string>();
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Concat(KnownFolders))
+                if (!string.IsNullOrEmpty(dir)) names.Add(Path.Combine(dir, "redis-server"));
+            return names.FirstOrDefault(File.Exists);
+        }
+
+        public static async Task<ScratchRedis> StartAsync(string server, string rdbPath, CancellationToken cancellationToken)
+        {
+            var folder = Path.Combine(Path.GetTempPath(), "platformops-scratch-redis-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(folder);
+            AtomicFile.SetMode(folder, 0x1C0);
+            try
+            {
+                File.Copy(rdbPath, Path.Combine(folder, "dump.rdb"));
+                var port = RawRedis.FreeLoopbackPort();
+                var password = Guid.NewGuid().ToString("N");
+                var config = Path.Combine(folder, "redis.conf");
+                AtomicFile.WriteAllText(config, string.Join("\n", "bind 127.0.0.1", $"port {port}", $"dir {folder}", "dbfilename dump.rdb", "save \"\"",
+                    "appendonly no", "daemonize no", "protected-mode yes", $"requirepass {password}", "logfile \"\"", string.Empty), secret: true);
+                var psi = new ProcessStartInfo(server, ProcessRunner.Quote(config))
+                {
+                    UseShellExecute = false,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    CreateNoWindow = true,
+                };
+                var process = Process.Start(psi) ?? throw new IOException("redis-server did not start");
+                var scratch = new ScratchRedis(process, folder, port, password);
+                process.OutputDataReceived += (_, e) => { lock (scratch._log) { if (e.Data != null && scratch._log.Length < 20000) scratch._log.AppendLine(e.Data); } };
+                process.ErrorDataReceived += (_, e) => { lock (scratch._log) { if (e.Data != null && scratch._log.Length < 20000) scratch._log.AppendLine(e.Data); } };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                if (!await RawRedis.WaitReadyAsync("127.0.0.1", port, password, TimeSpan.FromMinutes(10), () => process.HasExited, cancellationToken).ConfigureAwait(false))
+                {
+                    var log = scratch.Log;
+                    scratch.Dispose();
+                    throw new PlatformOpsException("RedisScratchFailed", System.Management.Automation.ErrorCategory.InvalidData, rdbPath,
+                        $"A scratch redis-server could not load the RDB: {Secrets.Redact(LastLines(log))}");
+                }
+                return scratch;
+            }
+            catch (Exception ex) when (!(ex is PlatformOpsException) && !(ex is OperationCanceledException))
+            {
+                BackupEngine.DeleteQuietly(folder);
+                throw new PlatformOpsException("RedisScratchFailed", System.Management.Automation.ErrorCategory.InvalidOperation, rdbPath,
+                    $"A scratch redis-server could not be started: {PlatformErrors.Reason(ex)}", ex);
+            }
+        }
+
+        public string Log
+        {
+            get { lock (_log) return _log.ToString(); }
+        }
+
+        private static string LastLines(string log)
+            => string.Join(" | ", log.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Reverse().Take(3).Reverse());
+
+        public async Task<Dictionary<string, long>> KeysAsync(CancellationToken cancellationToken)
+            => RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", Port, Password, cancellationToken, "INFO", "keyspace").ConfigureAwait(false));
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill();
+                    _process.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException) { }
+            _process.Dispose();
+            BackupEngine.DeleteQuietly(_folder);
+        }
+    }
+
+    /// <summary>A stream that reads several streams one after another (a tar header, the file, the padding).</summary>
+    internal sealed class ConcatReadStream : Stream
+    {
+        private readonly Queue<Stream> _streams;
+
+        public ConcatReadStream(params Stream[] streams) => _streams = new Queue<Stream>(streams);
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            while (_streams.Count > 0)
+            {
+                var n = _streams.Peek().Read(buffer, offset, count);
+                if (n > 0) return n;
+                _streams.Dequeue().Dispose();
+            }
+            return 0;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) while (_streams.Count > 0) _streams.Dequeue().Dispose();
+            base.Dispose(disposing);
+        }
+
+        /// <summary>A one-file ustar archive of <paramref name="path"/>, named <paramref name="name"/>, owned by uid:gid, mode 0600.</summary>
+        public static Stream Tar(string path, string name, int uid, int gid)
+        {
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            var size = file.Length;
+            var header = new byte[512];
+            void Put(int offset, int length, string value)
+            {
+                var bytes = Encoding.ASCII.GetBytes(value);
+                Array.Copy(bytes, 0, header, offset, Math.Min(bytes.Length, length));
+            }
+            string Octal(long value, int width) => Convert.ToString(value, 8).PadLeft(width - 1, '0') + "\0";
+            Put(0, 100, name);
+            Put(100, 8, Octal(0x180, 8));
+            Put(108, 8, Octal(uid, 8));
+            Put(116, 8, Octal(gid, 8));
+            Put(124, 12, Octal(size, 12));
+            Put(136, 12, Octal(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 12));
+            Put(148, 8, "        ");
+            header[156] = (byte)'0';
+            Put(257, 6, "ustar\0");
+            Put(263, 2, "00");
+            var sum = header.Sum(b => (long)b);
+            Put(148, 8, Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
+            var padding = (int)((512 - size % 512) % 512) + 1024;
+            return new ConcatReadStream(new MemoryStream(header), file, new MemoryStream(new byte[padding]));
+        }
+    }
+
+    /// <summary>What Restore-PlatformRedis will do, worked out before anything is touched.</summary>
+    public sealed class RedisRestorePlan
+    {
+        internal BackupFileEntry Entry { get; set; } = new BackupFileEntry();
+        internal PlatformBackupSet Set { get; set; } = new PlatformBackupSet();
+        internal RedisTarget Target { get; set; } = null!;
+        internal DockerTarget Docker { get; set; } = null!;
+        public string Container { get; internal set; } = string.Empty;
+        public string Directory { get; internal set; } = string.Empty;
+        public string DbFilename { get; internal set; } = string.Empty;
+        internal int Uid { get; set; }
+        internal int Gid { get; set; }
+        public long KeysExpected { get; internal set; }
+        public IReadOnlyList<string> Steps { get; internal set; } = new List<string>();
+    }
+
+    /// <summary>Puts a set's RDB back into the Redis container: stop, replace the RDB file, start, wait, count keys.</summary>
+    internal static class RedisRestore
+    {
+        public static async Task<RedisRestorePlan> PlanAsync(PlatformBackupSet set, RedisTarget target, DockerTarget docker, string? container,
+            BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var entry = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Redis)
+                ?? throw new PlatformOpsException("PlatformBackupHasNoRedis", System.Management.Automation.ErrorCategory.ObjectNotFound, set.Path,
+                    $"The backup set {set.Id} holds no Redis snapshot.");
+            var checks = await BackupVerifier.VerifyAsync(set, new[] { entry }, progress, cancellationToken).ConfigureAwait(false);
+            ThrowIfFailed(set, checks);
+            var name = container ?? target.Container
+                ?? throw new PlatformOpsException("RedisContainerUnknown", System.Management.Automation.ErrorCategory.InvalidArgument, target,
+                    "Restore-PlatformRedis puts the RDB into the Redis container: pass -Container or set Redis.Container in the platform profile.");
+
+            var info = await RedisInfo.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+            if (info.AofEnabled)
+                throw new PlatformOpsException("RedisAofEnabled", System.Management.Automation.ErrorCategory.InvalidOperation, target,
+                    $"Redis at {target.Endpoint} has appendonly yes: at startup it loads the AOF and ignores the RDB, so restoring dump.rdb would change nothing. " +
+                    "Set 'appendonly no' in its configuration and restart it, run Restore-PlatformRedis, then turn the AOF back on with CONFIG SET appendonly yes (it is rebuilt from the restored data).");
+            var dir = await ConfigGetAsync(target, "dir", cancellationToken).ConfigureAwait(false);
+            var dbfilename = await ConfigGetAsync(target, "dbfilename", cancellationToken).ConfigureAwait(false);
+
+            using var client = docker.CreateClient(TimeSpan.FromSeconds(60));
+            ContainerInspectResponse inspected;
+            try
+            {
+                inspected = await client.Containers.InspectContainerAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerContainerNotFoundException ex)
+            {
+                throw new PlatformOpsException("DockerContainerNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, name, $"The Redis container '{name}' does not exist.", ex);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                throw docker.Explain(ex);
+            }
+            var (uid, gid) = ParseUser(inspected.Config?.User);
+            var keys = entry.Keys?.Values.Sum() ?? 0;
+            var rdb = dir.TrimEnd('/') + "/" + dbfilename;
+            return new RedisRestorePlan
+            {
+                Entry = entry,
+                Set = set,
+                Target = target,
+                Docker = docker,
+                Container = name,
+                Directory = dir,
+                DbFilename = dbfilename,
+                Uid = uid,
+                Gid = gid,
+                KeysExpected = keys,
+                Steps = new List<string>
+                {
+                    $"Stop container '{name}' (Redis {target.Endpoint}; its keys now are replaced)",
+                    $"Write {entry.Name} of set {set.Id} ({BackupProgress.Size(entry.Size)}, SHA-256 verified) to {rdb} in the container",
+                    $"Start container '{name}' and wait until Redis has loaded the RDB",
+                    $"Check that Redis holds the {keys} keys of the set",
+                },
+            };
+        }
+
+        private static async Task<string> ConfigGetAsync(RedisTarget target, string name, CancellationToken cancellationToken)
+        {
+            using var muxer = await target.ConnectAsync(5000).ConfigureAwait(false);
+            var server = muxer.GetServer(target.Host, target.Port);
+            try
+            {
+                var pairs = await server.ConfigGetAsync(name).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var match = pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase));
+                if (string.IsNullOrEmpty(match.Value))
+                    throw new PlatformOpsException("RedisConfigUnreadable", System.Management.Automation.ErrorCategory.PermissionDenied, target,
+                        $"Redis at {target.Endpoint} does not answer CONFIG GET {name} (renamed or forbidden), so the RDB's place is unknown.");
+                return match.Value;
+            }
+            catch (StackExchange.Redis.RedisException ex)
+            {
+                throw target.Explain(ex);
+            }
+        }
+
+        internal static (int Uid, int Gid) ParseUser(string? user)
+        {
+            if (string.IsNullOrEmpty(user)) return (0, 0);
+            var parts = user!.Split(':');
+            var uid = int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var u) ? u : 0;
+            var gid = parts.Length > 1 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : uid;
+            return (uid, gid);
+        }
+
+        internal static void ThrowIfFailed(PlatformBackupSet set, IEnumerable<BackupCheck> checks)
+        {
+            var failed = checks.Where(c => !c.Passed).ToList();
+            if (failed.Count > 0)
+                throw new PlatformOpsException("PlatformBackupChecksumMismatch", System.Management.Automation.ErrorCategory.InvalidData, set.Path,
+                    $"The backup set {set.Id} failed verification, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail))}");
+        }
+
+        public static async Task<RedisRestoreResult> ExecuteAsync(RedisRestorePlan plan, BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var clock = Stopwatch.StartNew();
+            using var client = plan.Docker.CreateClient(TimeSpan.FromSeconds(120));
+            progress.Step(1, 4, $"Stopping {plan.Container}");
+            await client.Containers.StopContainerAsync(plan.Container, new ContainerStopParameters { WaitBeforeKillSeconds = 30 }, cancellationToken).ConfigureAwait(false);
+            var started = false;
+            try
+            {
+                progress.Step(2, 4, $"Writing {plan.DbFilename}");
+                using (var tar = ConcatReadStream.Tar(Path.Combine(plan.Set.Path, plan.Entry.Name), plan.DbFilename, plan.Uid, plan.Gid))
+                {
+                    await client.Containers.ExtractArchiveToContainerAsync(plan.Container,
+                        new ContainerPathStatParameters { Path = plan.Directory, AllowOverwriteDirWithFile = false }, tar, cancellationToken).ConfigureAwait(false);
+                }
+                progress.Step(3, 4, $"Starting {plan.Container}");
+                await client.Containers.StartContainerAsync(plan.Container, new ContainerStartParameters(), CancellationToken.None).ConfigureAwait(false);
+                started = true;
+            }
+            finally
+            {
+                if (!started)
+                {
+                    // Whatever failed, do not leave the platform's Redis stopped.
+                    try { await client.Containers.StartContainerAsync(plan.Container, new ContainerStartParameters(), CancellationToken.None).ConfigureAwait(false); }
+                    catch (Exception) { }
+                }
+            }
+            progress.Step(4, 4, "Waiting for Redis to load the RDB");
+            if (!await RawRedis.WaitReadyAsync(plan.Target.Host, plan.Target.Port, plan.Target.Password, TimeSpan.FromMinutes(10), null, cancellationToken).ConfigureAwait(false))
+                throw new PlatformOpsException("RedisNotReady", System.Management.Automation.ErrorCategory.ResourceUnavailable, plan.Target,
+                    $"Redis at {plan.Target.Endpoint} did not come back after the restore. Check the container's log (docker logs {plan.Container}).");
+            var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync(plan.Target.Host, plan.Target.Port, plan.Target.Password, cancellationToken, "INFO", "keyspace").ConfigureAwait(false));
+            return new RedisRestoreResult
+            {
+                BackupId = plan.Set.Id,
+                Container = plan.Container,
+                RdbPath = plan.Directory.TrimEnd('/') + "/" + plan.DbFilename,
+                KeysExpected = plan.KeysExpected,
+                KeysLoaded = keys.Values.Sum(),
+                Duration = clock.Elapsed,
+            };
+        }
+    }
+}
