@@ -59,6 +59,9 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}a{color:inherit;text-decoration:none}}
 ";
 
+        /// <summary>The most detail lines a row shows; the remedy lists them all.</summary>
+        private const int MaxDetails = 12;
+
         public static string Render(ReportModel model)
         {
             var score = model.Score;
@@ -207,7 +210,8 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
                     {
                         h.Append("<details").Append(c.Status == ReadinessStatus.Pass ? string.Empty : " open").Append("><summary>")
                          .Append(Words.Plural(c.Details.Count, "detail")).Append("</summary><ul>");
-                        foreach (var d in c.Details) h.Append("<li>").Append(E(d)).Append("</li>");
+                        foreach (var d in c.Details.Take(MaxDetails)) h.Append("<li>").Append(E(d)).Append("</li>");
+                        if (c.Details.Count > MaxDetails) h.Append("<li>… and ").Append(c.Details.Count - MaxDetails).Append(" more: run the remedy to see them all</li>");
                         h.Append("</ul></details>");
                     }
                     h.Append("</td><td><code>").Append(E(c.Remedy)).Append("</code></td></tr>\n");
