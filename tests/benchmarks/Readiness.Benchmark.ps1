@@ -7,6 +7,8 @@
        Goal: under 5 s.
     2. The same checklist with its items run one after another (the engine with MaxParallelism 1, the same shared
        probes), against every item at once: the ratio shows what probing in parallel buys.
+    2b. The same comparison when a service, a monitoring endpoint and a TLS endpoint hang (accept, never answer):
+       the checklist then lasts as long as its slowest probe, not as long as their sum.
     3. Export-PlatformReport to HTML, Markdown and Prometheus from the same rows (the cost of rendering alone).
     Needs the Docker lab: dotnet pwsh ./build.ps1 -Task LabUp
 .EXAMPLE
@@ -28,7 +30,7 @@ function Time([scriptblock] $b) { $sw = [Diagnostics.Stopwatch]::StartNew(); & $
 $work = Join-Path ([IO.Path]::GetTempPath()) ('platformops-readiness-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
 $null = New-Item -ItemType Directory -Path $work
 $p = Get-Content (Join-Path $labRoot 'lab.profile.json') -Raw | ConvertFrom-Json -AsHashtable
-$p.Readiness = @{ RunbooksPath = (Join-Path $repo 'docs/runbooks'); StatePath = (Join-Path $work 'state') }
+$p.Readiness = @{ RunbooksPath = (Join-Path $repo 'docs/runbooks'); StatePath = (Join-Path $work 'state'); RepositoryPath = $repo }
 $profilePath = Join-Path $work 'bench.profile.json'
 $p | ConvertTo-Json -Depth 8 | Set-Content $profilePath
 
@@ -69,6 +71,35 @@ try {
     $sum = (Invoke-Checklist 1).Checks | Measure-Object DurationMs -Sum
     "The checklist one item after another: median {0:0} ms; every item at once: median {1:0} ms; ratio {2:0.0}x (the items' own times add up to {3:0} ms)" -f `
         (Median $sequential), (Median $parallel), ((Median $sequential) / (Median $parallel)), $sum.Sum
+
+    # --- 2b. When parts hang: a service, a monitoring endpoint and a TLS endpoint that accept and never answer ----
+    # A listener that never accepts: the kernel completes the handshake, the request waits for the 2 s timeout.
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try {
+        $hungPort = $listener.LocalEndpoint.Port
+        $h = Get-Content $profilePath -Raw | ConvertFrom-Json -AsHashtable
+        $h.Services += @{ Name = 'hung-service'; Url = "http://127.0.0.1:$hungPort/health" }
+        $h.Monitoring += @{ Name = 'hung-exporter'; Url = "http://127.0.0.1:$hungPort/metrics" }
+        $h.Readiness.TlsEndpoints = @("127.0.0.1:$hungPort")
+        $hungPath = Join-Path $work 'hung.profile.json'
+        $h | ConvertTo-Json -Depth 8 | Set-Content $hungPath
+        $hungProfile = Get-PlatformProfile -Path $hungPath
+        function Invoke-Hung([int] $Parallelism) {
+            $plan = [PlatformOps.Readiness.ReadinessPlan]::Create($hungProfile, [TimeSpan]::FromSeconds(2))
+            $plan.SaveState = $false
+            if ($Parallelism -gt 0) { $plan.MaxParallelism = $Parallelism }
+            [PlatformOps.Readiness.ReadinessEngine]::RunAsync($plan, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+        }
+        $hungSequential = 1..3 | ForEach-Object { Time { Invoke-Hung 1 } }
+        $hungParallel = 1..3 | ForEach-Object { Time { Invoke-Hung 0 } }
+        $failed = @((Invoke-Hung 0).Checks | Where-Object Status -EQ 'Fail' | ForEach-Object Id) -join ', '
+        "Three parts that hang (2 s timeout each; Fail: $failed): one item after another median {0:0} ms, every item at once median {1:0} ms; ratio {2:0.0}x" -f `
+            (Median $hungSequential), (Median $hungParallel), ((Median $hungSequential) / (Median $hungParallel))
+    }
+    finally {
+        $listener.Stop()
+    }
 
     # --- 3. Rendering the reports -------------------------------------------------------------------------------
     $html = Join-Path $work 'r.html'; $md = Join-Path $work 'r.md'; $prom = Join-Path $work 'r.prom'
