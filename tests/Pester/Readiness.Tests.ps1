@@ -6,6 +6,8 @@ BeforeAll {
     $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
     $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
     $script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    # Earlier suites break and fix the lab: start from a whole one.
+    $null = Wait-PlatformHealthy -Profile $DockerProfile -WaitSec 120 -IntervalSec 1
     $script:Results = Join-Path (Split-Path (Split-Path $env:PLATFORMOPS_MODULE)) 'TestResults'
     $null = New-Item -ItemType Directory -Force -Path $Results
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("platformops-readiness-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))

@@ -29,6 +29,8 @@ namespace PlatformOps.Tests.Readiness
         {
             _ps = ps;
             Lab.RequireProfile(Lab.DockerProfile);
+            // Earlier tests break and fix the lab: start from a whole one.
+            _ps.Invoke("Wait-PlatformHealthy -Profile $args[0] -WaitSec 120 -IntervalSec 1", Lab.DockerProfile).ShouldSucceed();
         }
 
         public void Dispose() => _lab.Dispose();
