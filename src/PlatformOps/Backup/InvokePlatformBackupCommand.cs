@@ -6,7 +6,7 @@ namespace PlatformOps.Backup
     /// <summary>Backs up the platform's PostgreSQL databases, the cluster's globals and Redis into a new backup set.</summary>
     [Cmdlet(VerbsLifecycle.Invoke, "PlatformBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(PlatformBackupSet))]
-    public sealed class InvokePlatformBackupCommand : PlatformCmdlet
+    public sealed class InvokePlatformBackupCommand : PostgresServerCmdlet
     {
         /// <summary>The backup folder; each set becomes a sub-folder. Default: the profile's Backup.Path.</summary>
         [Parameter(Position = 0)]
@@ -17,28 +17,6 @@ namespace PlatformOps.Backup
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string[]? Database { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Server { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int? Port { get; set; }
-
-        /// <summary>The user to log in as when the password comes from a pass file or the environment.</summary>
-        [Parameter]
-        [Alias("User")]
-        [ValidateNotNullOrEmpty]
-        public string? UserName { get; set; }
-
-        [Parameter]
-        [Credential]
-        public PSCredential? Credential { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? PassFile { get; set; }
 
         [Parameter]
         public BackupFormat Format { get; set; } = BackupFormat.Directory;
@@ -87,9 +65,7 @@ namespace PlatformOps.Backup
                     Docker = DockerTarget.Resolve(null, null, profile),
                 };
                 if (!SkipPostgres.IsPresent)
-                    request.Postgres = PostgresTarget.Resolve(Server, Port, null,
-                        Credential ?? (UserName == null ? null : new PSCredential(UserName, new System.Security.SecureString())),
-                        PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), profile);
+                    request.Postgres = ResolvePostgresTarget();
                 if (!SkipRedis.IsPresent)
                 {
                     if (profile?.Redis != null) request.Redis = RedisTarget.Resolve(null, null, null, null, profile);

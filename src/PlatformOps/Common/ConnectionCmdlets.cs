@@ -2,8 +2,12 @@ using System.Management.Automation;
 
 namespace PlatformOps.Common
 {
-    /// <summary>A cmdlet that talks to PostgreSQL: -Server, -Port, -Database, -Credential, -PassFile, then profile, then PG* variables.</summary>
-    public abstract class PostgresCmdlet : PlatformCmdlet
+    /// <summary>
+    /// A cmdlet that talks to a PostgreSQL server: -Server, -Port, -UserName, -Credential, -PassFile, then profile, then
+    /// PG* variables. Cmdlets that take one database derive from <see cref="PostgresCmdlet"/>; those that take several
+    /// (Invoke-PlatformBackup) declare their own -Database and pass it to <see cref="ResolvePostgres"/>.
+    /// </summary>
+    public abstract class PostgresServerCmdlet : PlatformCmdlet
     {
         /// <summary>Host name or address, optionally host:port. Default: profile, then PGHOST, then localhost.</summary>
         [Parameter]
@@ -13,10 +17,6 @@ namespace PlatformOps.Common
         [Parameter]
         [ValidateRange(1, 65535)]
         public int? Port { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Database { get; set; }
 
         /// <summary>The user to log in as when the password comes from a pass file or the environment (like psql -U).</summary>
         [Parameter]
@@ -34,15 +34,22 @@ namespace PlatformOps.Common
         [ValidateNotNullOrEmpty]
         public string? PassFile { get; set; }
 
+        /// <summary>The database a target is for when the caller names none.</summary>
+        protected virtual string? DefaultDatabase => null;
+
         private PSCredential? UserOnly() => UserName == null ? null : new PSCredential(UserName, new System.Security.SecureString());
+
+        /// <summary>Resolves the PostgreSQL target, throwing a PlatformOpsException when it cannot.</summary>
+        protected PostgresTarget ResolvePostgresTarget(string? database = null)
+            => PostgresTarget.Resolve(Server, Port, database ?? DefaultDatabase, Credential ?? UserOnly(),
+                PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), EffectiveProfile);
 
         /// <summary>Resolves the PostgreSQL target or stops with a clear error.</summary>
         protected PostgresTarget ResolvePostgres(string? database = null)
         {
             try
             {
-                return PostgresTarget.Resolve(Server, Port, database ?? Database, Credential ?? UserOnly(),
-                    PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), EffectiveProfile);
+                return ResolvePostgresTarget(database);
             }
             catch (PlatformOpsException ex)
             {
@@ -50,6 +57,16 @@ namespace PlatformOps.Common
                 throw;
             }
         }
+    }
+
+    /// <summary>A cmdlet that talks to one PostgreSQL database: the server parameters plus -Database.</summary>
+    public abstract class PostgresCmdlet : PostgresServerCmdlet
+    {
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Database { get; set; }
+
+        protected override string? DefaultDatabase => Database;
     }
 
     /// <summary>A cmdlet that talks to Redis: -Server, -Port, -Credential, -PasswordFile, then profile, then REDISCLI_AUTH.</summary>
