@@ -50,11 +50,12 @@ namespace PlatformOps.Tests.Certificates
     {
         private readonly Process _process;
 
-        public TlsServer(string certificate, string key)
+        public TlsServer(string certificate, string key, string? chain = null)
         {
             Port = Tool.FreePort();
             var psi = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{Port}", "-cert", certificate, "-key", key, "-www", "-quiet" }) psi.ArgumentList.Add(a);
+            if (chain != null) { psi.ArgumentList.Add("-cert_chain"); psi.ArgumentList.Add(chain); }
             _process = Process.Start(psi)!;
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (DateTime.UtcNow < deadline)
