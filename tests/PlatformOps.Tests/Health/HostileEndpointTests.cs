@@ -68,10 +68,10 @@ namespace PlatformOps.Tests.Health
             {
                 await FakeTcpServer.ReceiveAsync(stream, ct);
                 var head = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
-                await stream.WriteAsync(head, 0, head.Length, ct);
+                await stream.WriteAsync(head.AsMemory(), ct);
                 while (true)
                 {
-                    await stream.WriteAsync(new[] { (byte)'.' }, 0, 1, ct);
+                    await stream.WriteAsync(new[] { (byte)'.' }.AsMemory(), ct);
                     await Task.Delay(100, ct);
                 }
             });
@@ -88,7 +88,7 @@ namespace PlatformOps.Tests.Health
             {
                 await FakeTcpServer.ReceiveAsync(stream, ct);
                 var partial = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nX-Slow: ");
-                await stream.WriteAsync(partial, 0, partial.Length, ct);
+                await stream.WriteAsync(partial.AsMemory(), ct);
                 await Task.Delay(Timeout.Infinite, ct);
             });
             using var silent = FakeTcpServer.Silent();

@@ -40,7 +40,7 @@ namespace PlatformOps.Tests.Infrastructure
 
         public async Task SendAsync(NetworkStream stream, byte[] data, CancellationToken ct)
         {
-            await stream.WriteAsync(data, 0, data.Length, ct).ConfigureAwait(false);
+            await stream.WriteAsync(data.AsMemory(), ct).ConfigureAwait(false);
             Interlocked.Add(ref _bytesSent, data.Length);
         }
 
@@ -48,7 +48,7 @@ namespace PlatformOps.Tests.Infrastructure
         public static async Task<string> ReceiveAsync(NetworkStream stream, CancellationToken ct)
         {
             var buffer = new byte[8192];
-            var n = await stream.ReadAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
+            var n = await stream.ReadAsync(buffer.AsMemory(), ct).ConfigureAwait(false);
             return System.Text.Encoding.ASCII.GetString(buffer, 0, n);
         }
 

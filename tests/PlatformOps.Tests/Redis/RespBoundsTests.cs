@@ -26,7 +26,7 @@ namespace PlatformOps.Tests.Redis
                 {
                     await FakeTcpServer.ReceiveAsync(stream, ct);
                     var bytes = Encoding.ASCII.GetBytes(reply);
-                    await stream.WriteAsync(bytes, 0, bytes.Length, ct);
+                    await stream.WriteAsync(bytes.AsMemory(), ct);
                 }
                 await Task.Delay(Timeout.Infinite, ct);
             });
@@ -41,11 +41,11 @@ namespace PlatformOps.Tests.Redis
                 {
                     await FakeTcpServer.ReceiveAsync(stream, ct);
                     var ok = Encoding.ASCII.GetBytes("+OK\r\n");
-                    if (i < answerAfter - 1) await stream.WriteAsync(ok, 0, ok.Length, ct);
+                    if (i < answerAfter - 1) await stream.WriteAsync(ok.AsMemory(), ct);
                 }
                 var chunk = Encoding.ASCII.GetBytes(new string('a', 65536));
-                await stream.WriteAsync(new[] { (byte)'+' }, 0, 1, ct);
-                for (var sent = 0L; sent < 64L << 20; sent += chunk.Length) await stream.WriteAsync(chunk, 0, chunk.Length, ct);
+                await stream.WriteAsync(new[] { (byte)'+' }.AsMemory(), ct);
+                for (var sent = 0L; sent < 64L << 20; sent += chunk.Length) await stream.WriteAsync(chunk.AsMemory(), ct);
                 await Task.Delay(Timeout.Infinite, ct);
             });
         }
