@@ -15,26 +15,69 @@ using PlatformOps.Common;
 
 namespace PlatformOps.Backup
 {
-    /// <summary>One-command RESP client on a fresh socket: enough to wait for a server that is loading its RDB, where a pooled client gives up.</summary>
+    /// <summary>
+    /// One-command RESP client on a fresh socket: enough to wait for a server that is loading its RDB, where a pooled client
+    /// gives up. The whole exchange (connect, AUTH, command, reply) is bounded by one timeout, and replies by size
+    /// (<see cref="Redis.RespReader"/>): a server that says too much, says it wrongly, or says nothing ends in a clean error.
+    /// </summary>
     internal static class RawRedis
     {
-        public static async Task<string> CommandAsync(string host, int port, string? password, CancellationToken cancellationToken, params string[] command)
+        /// <summary>How long one exchange may take unless the caller says otherwise.</summary>
+        public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+        /// <summary>The largest reply a one-command exchange accepts (INFO is a few KB).</summary>
+        public const int MaxReplyBytes = 4 << 20;
+
+        public static Task<string> CommandAsync(string host, int port, string? password, CancellationToken cancellationToken, params string[] command)
+            => CommandAsync(host, port, password, DefaultTimeout, cancellationToken, command);
+
+        /// <summary>Sends one command (after AUTH when a password is given) and returns the reply as text.</summary>
+        /// <exception cref="PlatformOpsException">RedisTimeout, RedisReplyTooLarge or RedisProtocolError.</exception>
+        /// <exception cref="IOException">The connection was refused or closed (the server may be restarting).</exception>
+        public static async Task<string> CommandAsync(string host, int port, string? password, TimeSpan timeout, CancellationToken cancellationToken,
+            params string[] command)
         {
+            var endpoint = $"{host}:{port}";
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
             using var tcp = new TcpClient();
-            using var close = cancellationToken.Register(() => tcp.Close());
-            var connect = tcp.ConnectAsync(host, port);
-            if (await Task.WhenAny(connect, Task.Delay(3000, cancellationToken)).ConfigureAwait(false) != connect) throw new IOException("connect timed out");
-            await connect.ConfigureAwait(false);
-            var stream = tcp.GetStream();
-            stream.ReadTimeout = 5000;
-            if (!string.IsNullOrEmpty(password))
+            using var close = deadline.Token.Register(() => tcp.Close());
+            try
             {
-                await SendAsync(stream, cancellationToken, "AUTH", password!).ConfigureAwait(false);
-                var auth = await ReadReplyAsync(stream).ConfigureAwait(false);
-                if (!auth.StartsWith("+", StringComparison.Ordinal)) return auth;
+                await tcp.ConnectAsync(host, port).ConfigureAwait(false);
+                var stream = tcp.GetStream();
+                var reader = new Redis.RespReader(stream);
+                if (!string.IsNullOrEmpty(password))
+                {
+                    await SendAsync(stream, deadline.Token, "AUTH", password!).ConfigureAwait(false);
+                    var auth = await reader.ReadReplyAsync(MaxReplyBytes, deadline.Token).ConfigureAwait(false);
+                    if (!auth.StartsWith("+", StringComparison.Ordinal)) return auth;
+                }
+                await SendAsync(stream, deadline.Token, command).ConfigureAwait(false);
+                return await reader.ReadReplyAsync(MaxReplyBytes, deadline.Token).ConfigureAwait(false);
             }
-            await SendAsync(stream, cancellationToken, command).ConfigureAwait(false);
-            return await ReadReplyAsync(stream).ConfigureAwait(false);
+            catch (Redis.RespTooLargeException ex)
+            {
+                throw new PlatformOpsException("RedisReplyTooLarge", System.Management.Automation.ErrorCategory.InvalidData, endpoint,
+                    $"Redis at {endpoint} sent a reply PlatformOps will not take: {ex.Message}. Is it a Redis server?", ex);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new PlatformOpsException("RedisProtocolError", System.Management.Automation.ErrorCategory.ProtocolError, endpoint,
+                    $"Redis at {endpoint} broke the protocol: {ex.Message}. Is it a Redis server?", ex);
+            }
+            catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                                       && (ex is OperationCanceledException || ex is IOException || ex is ObjectDisposedException || ex is SocketException
+                                           || ex is NullReferenceException))
+            {
+                throw new PlatformOpsException("RedisTimeout", System.Management.Automation.ErrorCategory.OperationTimeout, endpoint,
+                    $"Redis at {endpoint} did not answer within {timeout.TotalSeconds:0.#} s.", ex);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException || ex is NullReferenceException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new IOException("the connection was closed", ex);
+            }
         }
 
         /// <summary>A free TCP port on 127.0.0.1 for a scratch server.</summary>
@@ -62,37 +105,6 @@ namespace PlatformOps.Backup
             return stream.WriteAsync(data, 0, data.Length, cancellationToken);
         }
 
-        private static async Task<string> ReadReplyAsync(Stream stream)
-        {
-            var line = await ReadLineAsync(stream).ConfigureAwait(false);
-            if (!line.StartsWith("$", StringComparison.Ordinal)) return line;
-            var length = int.Parse(line.Substring(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            if (length < 0) return string.Empty;
-            var data = new byte[length + 2];
-            var read = 0;
-            while (read < data.Length)
-            {
-                var n = await stream.ReadAsync(data, read, data.Length - read).ConfigureAwait(false);
-                if (n == 0) throw new IOException("connection closed");
-                read += n;
-            }
-            return Encoding.UTF8.GetString(data, 0, length);
-        }
-
-        private static async Task<string> ReadLineAsync(Stream stream)
-        {
-            var bytes = new List<byte>();
-            var one = new byte[1];
-            while (true)
-            {
-                var n = await stream.ReadAsync(one, 0, 1).ConfigureAwait(false);
-                if (n == 0) throw new IOException("connection closed");
-                if (one[0] == (byte)'\n') break;
-                bytes.Add(one[0]);
-            }
-            return Encoding.UTF8.GetString(bytes.ToArray()).TrimEnd('\r');
-        }
-
         /// <summary>Keys per database from INFO keyspace.</summary>
         public static Dictionary<string, long> ParseKeyspace(string info)
         {
@@ -118,6 +130,7 @@ namespace PlatformOps.Backup
                     if (await CommandAsync(host, port, password, cancellationToken, "PING").ConfigureAwait(false) == "+PONG") return true;
                 }
                 catch (Exception ex) when (ex is IOException || ex is SocketException || ex is ObjectDisposedException) { }
+                catch (PlatformOpsException ex) when (ex.ErrorId == "RedisTimeout") { }   // busy loading; a protocol breach is not retried
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
             return false;

@@ -35,26 +35,27 @@ namespace PlatformOps.Backup
                 throw target.Explain(ex);
             }
             var stream = tcp.GetStream();
-            var reader = new RespReader(stream);
+            // The replication link is untrusted input: lines are bounded, lengths checked, every read under the deadline.
+            var reader = new Redis.RespReader(stream, bufferSize: 1 << 20);
             try
             {
                 if (target.HasPassword)
                 {
                     await RawRedis.SendAsync(stream, deadline.Token, "AUTH", target.Password!).ConfigureAwait(false);
-                    var reply = await reader.ReadLineAsync().ConfigureAwait(false);
+                    var reply = await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
                     if (!reply.StartsWith("+", StringComparison.Ordinal))
                         throw new PlatformOpsException("RedisAuthenticationFailed", System.Management.Automation.ErrorCategory.AuthenticationError, target,
                             $"Redis at {target.Endpoint} refused the password. Check -Credential or the profile's PasswordFile.");
                 }
                 // Redis 7 sends only the RDB to an rdb-only replica; older servers answer an error, which is fine.
                 await RawRedis.SendAsync(stream, deadline.Token, "REPLCONF", "rdb-only", "1").ConfigureAwait(false);
-                await reader.ReadLineAsync().ConfigureAwait(false);
+                await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
                 await RawRedis.SendAsync(stream, deadline.Token, "SYNC").ConfigureAwait(false);
 
                 string header;
                 do
                 {
-                    header = await reader.ReadLineAsync().ConfigureAwait(false); // empty lines are keep-alives while the fork writes
+                    header = await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false); // empty lines are keep-alives while the fork writes
                 }
                 while (header.Length == 0);
                 if (header.StartsWith("-", StringComparison.Ordinal))
@@ -68,14 +69,33 @@ namespace PlatformOps.Backup
                 }
                 if (!header.StartsWith("$", StringComparison.Ordinal))
                     throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidData, target,
-                        $"Redis at {target.Endpoint} answered SYNC with '{header}'.");
+                        $"Redis at {target.Endpoint} answered SYNC with '{(header.Length > 80 ? header.Substring(0, 80) + "..." : header)}'.");
                 if (header.StartsWith("$EOF:", StringComparison.Ordinal))
-                    return await reader.CopyUntilMarkAsync(Encoding.ASCII.GetBytes(header.Substring(5)), output, deadline.Token).ConfigureAwait(false);
-                var length = long.Parse(header.Substring(1), NumberStyles.None, CultureInfo.InvariantCulture);
+                {
+                    var mark = Encoding.ASCII.GetBytes(header.Substring(5));
+                    if (mark.Length != 40)
+                        throw new InvalidDataException($"a diskless transfer mark must be 40 bytes, not {mark.Length}");
+                    return await reader.CopyUntilMarkAsync(mark, output, deadline.Token).ConfigureAwait(false);
+                }
+                // The announced length is believed only as far as the bytes that actually arrive: they are streamed to the
+                // output as they come, never allocated, and the deadline ends a server that announces more than it sends.
+                var length = Redis.RespReader.ParseLength(header);
+                if (length < 0) throw new InvalidDataException("the snapshot length is negative");
                 await reader.CopyExactlyAsync(length, output, deadline.Token).ConfigureAwait(false);
                 return length;
             }
-            catch (Exception ex) when ((ex is IOException || ex is ObjectDisposedException || ex is SocketException) && !cancellationToken.IsCancellationRequested)
+            catch (Redis.RespTooLargeException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidData, target,
+                    $"Redis at {target.Endpoint} sent what no snapshot stream holds: {ex.Message}.", ex);
+            }
+            catch (InvalidDataException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.ProtocolError, target,
+                    $"Redis at {target.Endpoint} answered SYNC with something malformed: {ex.Message}.", ex);
+            }
+            catch (Exception ex) when ((ex is IOException || ex is ObjectDisposedException || ex is SocketException || ex is OperationCanceledException)
+                                       && !cancellationToken.IsCancellationRequested)
             {
                 if (deadline.IsCancellationRequested)
                     throw new PlatformOpsException("RedisTimeout", System.Management.Automation.ErrorCategory.OperationTimeout, target,
@@ -96,94 +116,6 @@ namespace PlatformOps.Backup
 
         internal static bool IsDiskFull(IOException ex)
             => ex.Message.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0 || (ex.HResult & 0xFFFF) == 28 || (ex.HResult & 0xFFFF) == 112;
-
-        /// <summary>A small buffered reader for the replication link: lines, then raw bytes.</summary>
-        private sealed class RespReader
-        {
-            private readonly Stream _stream;
-            private readonly byte[] _buffer = new byte[1 << 20];
-            private int _start;
-            private int _end;
-
-            public RespReader(Stream stream) => _stream = stream;
-
-            private async Task<bool> FillAsync()
-            {
-                if (_start == _end) { _start = 0; _end = 0; }
-                var n = await _stream.ReadAsync(_buffer, _end, _buffer.Length - _end).ConfigureAwait(false);
-                if (n == 0) return false;
-                _end += n;
-                return true;
-            }
-
-            public async Task<string> ReadLineAsync()
-            {
-                var line = new StringBuilder();
-                while (true)
-                {
-                    for (var i = _start; i < _end; i++)
-                    {
-                        if (_buffer[i] != (byte)'\n') continue;
-                        line.Append(Encoding.UTF8.GetString(_buffer, _start, i - _start));
-                        _start = i + 1;
-                        return line.ToString().TrimEnd('\r');
-                    }
-                    line.Append(Encoding.UTF8.GetString(_buffer, _start, _end - _start));
-                    _start = _end;
-                    if (line.Length > 4096) throw new IOException("the server sent an over-long line");
-                    if (!await FillAsync().ConfigureAwait(false)) throw new IOException("the server closed the connection");
-                }
-            }
-
-            public async Task CopyExactlyAsync(long length, Stream output, CancellationToken cancellationToken)
-            {
-                var left = length;
-                while (left > 0)
-                {
-                    if (_start == _end && !await FillAsync().ConfigureAwait(false))
-                        throw new IOException($"the server closed the connection with {left} bytes of the snapshot still to come");
-                    var n = (int)Math.Min(left, _end - _start);
-                    await output.WriteAsync(_buffer, _start, n, cancellationToken).ConfigureAwait(false);
-                    _start += n;
-                    left -= n;
-                }
-            }
-
-            /// <summary>Diskless transfer: the payload ends with the 40-byte mark the header announced.</summary>
-            public async Task<long> CopyUntilMarkAsync(byte[] mark, Stream output, CancellationToken cancellationToken)
-            {
-                var carry = Array.Empty<byte>();
-                long written = 0;
-                while (true)
-                {
-                    if (_start == _end && !await FillAsync().ConfigureAwait(false))
-                        throw new IOException("the server closed the connection before the end of the snapshot");
-                    var combined = new byte[carry.Length + (_end - _start)];
-                    Buffer.BlockCopy(carry, 0, combined, 0, carry.Length);
-                    Buffer.BlockCopy(_buffer, _start, combined, carry.Length, _end - _start);
-                    _start = _end;
-                    if (EndsWith(combined, mark))
-                    {
-                        await output.WriteAsync(combined, 0, combined.Length - mark.Length, cancellationToken).ConfigureAwait(false);
-                        return written + combined.Length - mark.Length;
-                    }
-                    var keep = Math.Min(mark.Length, combined.Length);
-                    var flush = combined.Length - keep;
-                    if (flush > 0) await output.WriteAsync(combined, 0, flush, cancellationToken).ConfigureAwait(false);
-                    written += flush;
-                    carry = new byte[keep];
-                    Buffer.BlockCopy(combined, flush, carry, 0, keep);
-                }
-            }
-
-            private static bool EndsWith(byte[] data, byte[] suffix)
-            {
-                if (data.Length < suffix.Length) return false;
-                for (var i = 0; i < suffix.Length; i++)
-                    if (data[data.Length - suffix.Length + i] != suffix[i]) return false;
-                return true;
-            }
-        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Formats.Asn1;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -42,15 +43,32 @@ namespace PlatformOps.Certificates
         {
             var rdns = ParseName(subject);
             rdns.Reverse();
-            var sets = rdns.Select(r =>
+            try
             {
-                var oid = Attributes[r.Key];
-                byte[] value = oid == "2.5.4.6" ? Der.Tlv(Der.PrintableString, Encoding.ASCII.GetBytes(r.Value))
-                    : oid == "1.2.840.113549.1.9.1" || oid == "0.9.2342.19200300.100.1.25" ? Der.Ia5(r.Value)
-                    : Der.Utf8(r.Value);
-                return Der.Tlv(Der.Set, Der.Seq(Der.ObjectId(oid), value));
-            });
-            return Der.Seq(sets);
+                return Der.Encode(w =>
+                {
+                    using (w.PushSequence())
+                    {
+                        foreach (var r in rdns)
+                        {
+                            var oid = Attributes[r.Key];
+                            using (w.PushSetOf())
+                            using (w.PushSequence())
+                            {
+                                w.WriteObjectIdentifier(oid);
+                                var kind = oid == "2.5.4.6" ? UniversalTagNumber.PrintableString
+                                    : oid == "1.2.840.113549.1.9.1" || oid == "0.9.2342.19200300.100.1.25" ? UniversalTagNumber.IA5String
+                                    : UniversalTagNumber.UTF8String;
+                                w.WriteCharacterString(kind, r.Value);
+                            }
+                        }
+                    }
+                });
+            }
+            catch (EncoderFallbackException ex)
+            {
+                throw Invalid(subject, $"a value holds characters its attribute cannot carry ({ex.Message}).");
+            }
         }
 
         internal static List<KeyValuePair<string, string>> ParseName(string subject)
@@ -99,37 +117,62 @@ namespace PlatformOps.Certificates
             return serial;
         }
 
-        private static byte[] Extension(string oid, bool critical, byte[] value)
-            => critical ? Der.Seq(Der.ObjectId(oid), Der.Bool(true), Der.Octets(value)) : Der.Seq(Der.ObjectId(oid), Der.Octets(value));
+        private static readonly Asn1Tag DnsNameTag = new Asn1Tag(TagClass.ContextSpecific, 2);
+        private static readonly Asn1Tag IPAddressTag = new Asn1Tag(TagClass.ContextSpecific, 7);
+        private static readonly Asn1Tag KeyIdentifierTag = new Asn1Tag(TagClass.ContextSpecific, 0);
 
-        private static byte[] SubjectAltName(CertificateSpec spec)
+        /// <summary>One Extension: its OID, critical when it is (DER omits the default FALSE), and its value in an OCTET STRING.</summary>
+        private static void Extension(AsnWriter w, string oid, bool critical, Action<AsnWriter> value)
         {
-            var names = new List<byte[]>();
-            foreach (var dns in spec.DnsNames) names.Add(Der.Tlv(0x82, Encoding.ASCII.GetBytes(dns)));
-            foreach (var ip in spec.IPAddresses) names.Add(Der.Tlv(0x87, ip.GetAddressBytes()));
-            return Der.Seq(names);
+            using (w.PushSequence())
+            {
+                w.WriteObjectIdentifier(oid);
+                if (critical) w.WriteBoolean(true);
+                w.WriteOctetString(Der.Encode(value));
+            }
         }
 
-        private static List<byte[]> Extensions(CertificateSpec spec, KeyPair subjectKey, bool forRequest)
+        private static void Extensions(AsnWriter w, CertificateSpec spec, KeyPair subjectKey, byte[]? authorityKeyId)
         {
-            var list = new List<byte[]>();
-            if (spec.IsAuthority)
+            using (w.PushSequence())
             {
-                list.Add(Extension(Oids.BasicConstraints, true, Der.Seq(Der.Bool(true), Der.SmallInteger(0))));
-                list.Add(Extension(Oids.KeyUsage, true, Der.NamedBits(0, 5, 6)));   // digitalSignature, keyCertSign, cRLSign
+                if (spec.IsAuthority)
+                {
+                    Extension(w, Oids.BasicConstraints, true, v => v.Sequence(q =>
+                    {
+                        q.WriteBoolean(true);
+                        q.WriteInteger(0);
+                    }));
+                    Extension(w, Oids.KeyUsage, true, v => v.WriteNamedBits(0, 5, 6));   // digitalSignature, keyCertSign, cRLSign
+                }
+                else
+                {
+                    Extension(w, Oids.BasicConstraints, true, v => v.Sequence(_ => { }));
+                    Extension(w, Oids.KeyUsage, true, v =>
+                    {
+                        if (subjectKey.Algorithm == CertificateKeyAlgorithm.RSA) v.WriteNamedBits(0, 2);   // digitalSignature, keyEncipherment
+                        else v.WriteNamedBits(0);                                                          // digitalSignature
+                    });
+                    Extension(w, Oids.ExtendedKeyUsage, false, v => v.Sequence(q =>
+                    {
+                        q.WriteObjectIdentifier(Oids.ServerAuth);
+                        q.WriteObjectIdentifier(Oids.ClientAuth);
+                    }));
+                }
+                if (spec.DnsNames.Count + spec.IPAddresses.Count > 0)
+                {
+                    Extension(w, Oids.SubjectAltName, false, v => v.Sequence(q =>
+                    {
+                        foreach (var dns in spec.DnsNames) q.WriteCharacterString(UniversalTagNumber.IA5String, dns, DnsNameTag);
+                        foreach (var ip in spec.IPAddresses) q.WriteOctetString(ip.GetAddressBytes(), IPAddressTag);
+                    }));
+                }
+                if (authorityKeyId != null)
+                {
+                    Extension(w, Oids.SubjectKeyId, false, v => v.WriteOctetString(subjectKey.PublicKey().KeyIdentifier()));
+                    Extension(w, Oids.AuthorityKeyId, false, v => v.Sequence(q => q.WriteOctetString(authorityKeyId, KeyIdentifierTag)));
+                }
             }
-            else
-            {
-                list.Add(Extension(Oids.BasicConstraints, true, Der.Seq()));
-                list.Add(Extension(Oids.KeyUsage, true, subjectKey.Algorithm == CertificateKeyAlgorithm.RSA
-                    ? Der.NamedBits(0, 2)        // digitalSignature, keyEncipherment
-                    : Der.NamedBits(0)));        // digitalSignature
-                list.Add(Extension(Oids.ExtendedKeyUsage, false, Der.Seq(Der.ObjectId(Oids.ServerAuth), Der.ObjectId(Oids.ClientAuth))));
-            }
-            if (spec.DnsNames.Count + spec.IPAddresses.Count > 0)
-                list.Add(Extension(Oids.SubjectAltName, false, SubjectAltName(spec)));
-            if (!forRequest) list.Add(Extension(Oids.SubjectKeyId, false, Der.Octets(subjectKey.PublicKey().KeyIdentifier())));
-            return list;
         }
 
         /// <summary>
@@ -148,36 +191,64 @@ namespace PlatformOps.Certificates
             }
             else
             {
-                var tbs = DerReader.Read(issuer.RawData).Children()[0].Children();
-                var offset = tbs[0].Tag == 0xA0 ? 1 : 0;
-                issuerName = tbs[offset + 4].Encoded;   // the CA's subject, byte for byte
+                var parsed = CertificateStructure.Parse(issuer.RawData);
+                issuerName = parsed.SubjectName;   // the CA's subject, byte for byte
                 authorityKeyId = CertificateReader.KeyIdentifier(issuer);
             }
 
-            var extensions = Extensions(spec, subjectKey, forRequest: false);
-            extensions.Add(Extension(Oids.AuthorityKeyId, false, Der.Seq(Der.Tlv(0x80, authorityKeyId))));
             var signatureAlgorithm = signingKey.SignatureAlgorithm();
-            var tbsCertificate = Der.Seq(
-                Der.Explicit(0, Der.SmallInteger(2)),
-                Der.UnsignedInteger(NewSerial()),
-                signatureAlgorithm,
-                issuerName,
-                Der.Seq(Der.Time(spec.NotBefore), Der.Time(spec.NotAfter)),
-                subjectName,
-                subjectKey.PublicKey().Encode(),
-                Der.Explicit(3, Der.Seq(extensions)));
+            var tbsCertificate = Der.Encode(w =>
+            {
+                using (w.PushSequence())
+                {
+                    using (w.PushSequence(Der.Context0)) w.WriteInteger(2);   // v3
+                    w.WriteUnsignedInteger(NewSerial());
+                    w.WriteEncodedValue(signatureAlgorithm);
+                    w.WriteEncodedValue(issuerName);
+                    using (w.PushSequence())
+                    {
+                        w.WriteTime(spec.NotBefore);
+                        w.WriteTime(spec.NotAfter);
+                    }
+                    w.WriteEncodedValue(subjectName);
+                    subjectKey.PublicKey().Write(w);
+                    using (w.PushSequence(Der.Context3)) Extensions(w, spec, subjectKey, authorityKeyId);
+                }
+            });
             var signature = signingKey.Sign(tbsCertificate);
-            return Der.Seq(tbsCertificate, signatureAlgorithm, Der.Bits(signature));
+            return Der.Encode(w => w.Sequence(q =>
+            {
+                q.WriteEncodedValue(tbsCertificate);
+                q.WriteEncodedValue(signatureAlgorithm);
+                q.WriteBitString(signature);
+            }));
         }
 
         /// <summary>Builds a PKCS#10 request with the names as a requested subjectAltName extension.</summary>
         public static byte[] BuildRequest(CertificateSpec spec, KeyPair key)
         {
-            var extensions = Der.Seq(Extensions(spec, key, forRequest: true));
-            var attributes = Der.Tlv(0xA0, Der.Seq(Der.ObjectId(Oids.ExtensionRequest), Der.Tlv(Der.Set, extensions)));
-            var info = Der.Seq(Der.SmallInteger(0), EncodeName(spec.Subject), key.PublicKey().Encode(), attributes);
+            var info = Der.Encode(w =>
+            {
+                using (w.PushSequence())
+                {
+                    w.WriteInteger(0);
+                    w.WriteEncodedValue(EncodeName(spec.Subject));
+                    key.PublicKey().Write(w);
+                    using (w.PushSetOf(Der.Context0))
+                    using (w.PushSequence())
+                    {
+                        w.WriteObjectIdentifier(Oids.ExtensionRequest);
+                        using (w.PushSetOf()) Extensions(w, spec, key, authorityKeyId: null);
+                    }
+                }
+            });
             var signatureAlgorithm = key.SignatureAlgorithm();
-            return Der.Seq(info, signatureAlgorithm, Der.Bits(key.Sign(info)));
+            return Der.Encode(w => w.Sequence(q =>
+            {
+                q.WriteEncodedValue(info);
+                q.WriteEncodedValue(signatureAlgorithm);
+                q.WriteBitString(key.Sign(info));
+            }));
         }
 
         /// <summary>Splits names into DNS names and IP addresses, checking each.</summary>

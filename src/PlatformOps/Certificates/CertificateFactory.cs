@@ -162,7 +162,7 @@ namespace PlatformOps.Certificates
                     $"The key '{path}' is encrypted with a pass phrase; PlatformOps reads unencrypted PEM keys only. Decrypt a copy with 'openssl pkey'.", ex);
             }
             catch (Exception ex) when (ex is InvalidDataException || ex is IOException || ex is UnauthorizedAccessException
-                                       || ex is System.Security.Cryptography.CryptographicException || ex is ArgumentOutOfRangeException)
+                                       || ex is System.Security.Cryptography.CryptographicException || ex is System.Formats.Asn1.AsnContentException)
             {
                 throw new PlatformOpsException(errorId, System.Management.Automation.ErrorCategory.InvalidData, path,
                     $"Cannot read the private key '{path}': {PlatformErrors.Reason(ex)}", ex);

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Formats.Asn1;
 using System.IO;
 using System.Linq;
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -13,6 +13,9 @@ namespace PlatformOps.Certificates
     /// <summary>Reads certificates (PEM or DER files, or DER bytes from an endpoint) into <see cref="PlatformCertificate"/>.</summary>
     internal static class CertificateReader
     {
+        /// <summary>A certificate file (a bundle included) larger than this is refused before it is read.</summary>
+        public const long MaxFileLength = 16 << 20;
+
         /// <summary>Reads the first certificate of a file and, when found, checks the private key beside it.</summary>
         public static PlatformCertificate ReadFile(string path, string? keyPath)
         {
@@ -26,6 +29,7 @@ namespace PlatformOps.Certificates
                     $"'{full}' holds no certificate (no PEM CERTIFICATE block and not DER).");
             var cert = FromDer(certificates[0], full);
             cert.Path = full;
+            cert.ChainData = certificates.Skip(1).ToList();
             var key = keyPath != null ? System.IO.Path.GetFullPath(keyPath) : FindKeyBeside(full);
             if (key != null) CheckKey(cert, key);
             return cert;
@@ -33,11 +37,15 @@ namespace PlatformOps.Certificates
 
         public static List<byte[]> ReadAllDer(string path)
         {
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > MaxFileLength)
+                throw new PlatformOpsException("PlatformCertificateInvalid", System.Management.Automation.ErrorCategory.InvalidData, path,
+                    $"'{path}' is {info.Length} bytes: larger than any certificate file ({MaxFileLength / (1 << 20)} MiB at most). Give the certificate file itself.");
             var bytes = File.ReadAllBytes(path);
             if (Pem.LooksLikePem(bytes))
                 return Pem.Decode(Encoding.ASCII.GetString(bytes)).Where(b => b.Label == "CERTIFICATE" || b.Label == "TRUSTED CERTIFICATE")
                     .Select(b => b.Data).ToList();
-            if (bytes.Length > 0 && bytes[0] == Der.Sequence) return new List<byte[]> { bytes };
+            if (bytes.Length > 0 && bytes[0] == 0x30) return new List<byte[]> { bytes };
             return new List<byte[]>();
         }
 
@@ -75,33 +83,35 @@ namespace PlatformOps.Certificates
             {
                 cert.KeyProblem = "the key file cannot be read by this user";
             }
-            catch (Exception ex) when (ex is InvalidDataException || ex is CryptographicException || ex is IOException
-                                       || ex is ArgumentException || ex is IndexOutOfRangeException || ex is ArgumentOutOfRangeException)
+            catch (Exception ex) when (ex is InvalidDataException || ex is CryptographicException || ex is IOException || ex is AsnContentException)
             {
                 cert.KeyProblem = "not a readable private key: " + ex.Message;
             }
         }
 
+        /// <summary>
+        /// Reads one DER certificate, from a file or from a live endpoint (untrusted bytes): anything that is not a
+        /// well-formed X.509 certificate under DER rules ends in PlatformCertificateMalformed, in bounded time and memory.
+        /// </summary>
         public static PlatformCertificate FromDer(byte[] der, string source)
         {
-            DerElement root;
-            IReadOnlyList<DerElement> tbs;
             try
             {
-                root = DerReader.Read(der);
-                tbs = root.Children()[0].Children();
+                return Build(der, source);
             }
-            catch (Exception ex) when (ex is InvalidDataException || ex is ArgumentOutOfRangeException)
+            catch (Exception ex) when (ex is AsnContentException || ex is CryptographicException || ex is InvalidDataException)
             {
-                throw new PlatformOpsException("PlatformCertificateInvalid", System.Management.Automation.ErrorCategory.InvalidData, source,
-                    $"'{source}' is not a valid X.509 certificate: {ex.Message}", ex);
+                throw new PlatformOpsException("PlatformCertificateMalformed", System.Management.Automation.ErrorCategory.InvalidData, source,
+                    $"'{source}' did not give a well-formed X.509 certificate ({der.Length} bytes of DER): {PlatformErrors.Reason(ex).TrimEnd('.')}. " +
+                    "Check that it is the certificate (PEM or DER) and that the endpoint speaks TLS.", ex);
             }
-            var parts = root.Children();
-            var offset = tbs[0].Tag == 0xA0 ? 1 : 0;
-            var spki = PublicKeyInfo.Parse(tbs[offset + 5]);
-            var signatureOid = parts[1].Children()[0].ObjectId();
-            var issuerRaw = tbs[offset + 2].Encoded;
-            var subjectRaw = tbs[offset + 4].Encoded;
+        }
+
+        private static PlatformCertificate Build(byte[] der, string source)
+        {
+            var parsed = CertificateStructure.Parse(der);
+            var spki = parsed.PublicKey;
+            var (dns, ips) = parsed.SubjectAltNames();
 
             using var x509 = new X509Certificate2(der);
             var cert = new PlatformCertificate
@@ -110,61 +120,36 @@ namespace PlatformOps.Certificates
                 Subject = x509.Subject,
                 Issuer = x509.Issuer,
                 CommonName = NullIfEmpty(x509.GetNameInfo(X509NameType.SimpleName, false)),
-                NotBefore = x509.NotBefore.ToUniversalTime(),
-                NotAfter = x509.NotAfter.ToUniversalTime(),
+                NotBefore = parsed.NotBefore,
+                NotAfter = parsed.NotAfter,
                 Thumbprint = x509.Thumbprint ?? string.Empty,
-                SerialNumber = x509.SerialNumber ?? string.Empty,
+                SerialNumber = ToHex(parsed.SerialNumber),
                 KeyAlgorithm = spki.AlgorithmName,
                 KeySize = spki.KeySize,
                 Curve = spki.CurveOid == null ? null : Oids.CurveName(spki.CurveOid),
-                SignatureAlgorithm = Oids.SignatureName(signatureOid),
-                SignatureAlgorithmOid = signatureOid,
+                SignatureAlgorithm = Oids.SignatureName(parsed.SignatureAlgorithmOid),
+                SignatureAlgorithmOid = parsed.SignatureAlgorithmOid,
                 RawData = der,
                 PublicKeyInfo = spki,
+                DnsNames = dns.ToArray(),
+                IPAddresses = ips.ToArray(),
+                IsCertificateAuthority = parsed.IsAuthority(),
             };
             using (var sha = SHA256.Create()) cert.Sha256Fingerprint = ToHex(sha.ComputeHash(der));
-
-            foreach (X509Extension ext in x509.Extensions)
-            {
-                if (ext.Oid?.Value == Oids.SubjectAltName) ReadSubjectAltName(ext.RawData, cert);
-                if (ext.Oid?.Value == Oids.BasicConstraints)
-                {
-                    var bc = DerReader.Read(ext.RawData).Children();
-                    cert.IsCertificateAuthority = bc.Count > 0 && bc[0].Tag == Der.Boolean && bc[0].Content.Length == 1 && bc[0].Content[0] != 0;
-                }
-            }
-            cert.IsSelfSigned = issuerRaw.SequenceEqual(subjectRaw)
-                && spki.Verify(root.Children()[0].Encoded, parts[2].BitStringBytes(), signatureOid);
+            cert.IsSelfSigned = parsed.IssuerName.SequenceEqual(parsed.SubjectName)
+                && spki.Verify(parsed.SignedPart, parsed.Signature, parsed.SignatureAlgorithmOid);
             return cert;
-        }
-
-        private static void ReadSubjectAltName(byte[] raw, PlatformCertificate cert)
-        {
-            var dns = new List<string>();
-            var ips = new List<string>();
-            foreach (var name in DerReader.Read(raw).Children())
-            {
-                if (name.Tag == 0x82) dns.Add(Encoding.ASCII.GetString(name.Content));
-                else if (name.Tag == 0x87 && (name.Content.Length == 4 || name.Content.Length == 16)) ips.Add(new IPAddress(name.Content).ToString());
-            }
-            cert.DnsNames = dns.ToArray();
-            cert.IPAddresses = ips.ToArray();
         }
 
         /// <summary>The subjectKeyIdentifier of a certificate, or the RFC 5280 method-1 identifier of its key.</summary>
         public static byte[] KeyIdentifier(PlatformCertificate cert)
-        {
-            using var x509 = new X509Certificate2(cert.RawData);
-            foreach (X509Extension ext in x509.Extensions)
-                if (ext.Oid?.Value == Oids.SubjectKeyId) return DerReader.Read(ext.RawData).Content;
-            return cert.PublicKeyInfo!.KeyIdentifier();
-        }
+            => CertificateStructure.Parse(cert.RawData).SubjectKeyIdentifier() ?? cert.PublicKeyInfo!.KeyIdentifier();
 
         /// <summary>Whether <paramref name="issuer"/>'s key signed <paramref name="cert"/>.</summary>
         public static bool IsSignedBy(PlatformCertificate cert, PlatformCertificate issuer)
         {
-            var parts = DerReader.Read(cert.RawData).Children();
-            return issuer.PublicKeyInfo != null && issuer.PublicKeyInfo.Verify(parts[0].Encoded, parts[2].BitStringBytes(), cert.SignatureAlgorithmOid);
+            var parsed = CertificateStructure.Parse(cert.RawData);
+            return issuer.PublicKeyInfo != null && issuer.PublicKeyInfo.Verify(parsed.SignedPart, parsed.Signature, parsed.SignatureAlgorithmOid);
         }
 
         internal static string ToHex(byte[] bytes)

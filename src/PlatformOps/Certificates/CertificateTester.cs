@@ -13,9 +13,11 @@ namespace PlatformOps.Certificates
         public IList<string> HostNames { get; set; } = new List<string>();
         public int MinimumRsaKeySize { get; set; } = 2048;
         public DateTime Now { get; set; } = DateTime.UtcNow;
+        /// <summary>What the issuer chain is judged against: the system trust store unless CA files are given.</summary>
+        public TrustAnchors Trust { get; set; } = TrustAnchors.SystemStore;
     }
 
-    /// <summary>Judges a certificate: expiry, key match, key file mode, host names, served vs file, key and signature strength.</summary>
+    /// <summary>Judges a certificate: expiry, issuer trust, key match, key file mode, host names, served vs file, key and signature strength.</summary>
     internal static class CertificateTester
     {
         public static PlatformCertificateTest Test(PlatformCertificate? file, PlatformCertificate? served, CertificateTestOptions options)
@@ -33,6 +35,13 @@ namespace PlatformOps.Certificates
                 checks.Add(new CertificateCheck("Expiry", Verdict.Warn, $"expires on {Stamp(cert.NotAfter)}, in {Math.Floor(daysLeft):0} days (warning window {options.WarningDays} days)"));
             else
                 checks.Add(new CertificateCheck("Expiry", Verdict.Pass, $"valid until {Stamp(cert.NotAfter)} ({Math.Floor(daysLeft):0} days left)"));
+
+            // The issuer chain, with the intermediates that came with the certificate (the rest of its file, or what the
+            // server sent); when the file and the endpoint hold the same certificate, both sets of intermediates help.
+            var intermediates = new List<byte[]>(cert.ChainData);
+            if (file != null && served != null && string.Equals(file.Sha256Fingerprint, served.Sha256Fingerprint, StringComparison.OrdinalIgnoreCase))
+                intermediates.AddRange(served.ChainData);
+            checks.Add(CertificateTrust.Judge(cert, intermediates, options.Trust, now));
 
             if (file != null && file.KeyPath != null)
             {

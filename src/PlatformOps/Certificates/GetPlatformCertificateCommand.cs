@@ -94,6 +94,7 @@ namespace PlatformOps.Certificates
             var cert = CertificateReader.FromDer(served.Certificate, $"{host}:{port}");
             cert.Endpoint = $"{host}:{port}";
             cert.TlsProtocol = served.Protocol;
+            cert.ChainData = served.Chain;
             return cert;
         }
 

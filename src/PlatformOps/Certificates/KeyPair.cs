@@ -1,4 +1,5 @@
 using System;
+using System.Formats.Asn1;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -127,11 +128,21 @@ namespace PlatformOps.Certificates
         }
 
         /// <summary>The DER AlgorithmIdentifier of the signatures this key makes (SHA-256 for RSA and P-256, SHA-384 for P-384).</summary>
-        public byte[] SignatureAlgorithm()
+        public byte[] SignatureAlgorithm() => Der.Encode(w =>
         {
-            if (_rsa != null) return Der.Seq(Der.ObjectId(Oids.Sha256WithRsa), Der.NullValue());
-            return Der.Seq(Der.ObjectId(KeySize >= 384 ? (KeySize > 384 ? Oids.EcdsaSha512 : Oids.EcdsaSha384) : Oids.EcdsaSha256));
-        }
+            using (w.PushSequence())
+            {
+                if (_rsa != null)
+                {
+                    w.WriteObjectIdentifier(Oids.Sha256WithRsa);
+                    w.WriteNull();
+                }
+                else
+                {
+                    w.WriteObjectIdentifier(KeySize >= 384 ? (KeySize > 384 ? Oids.EcdsaSha512 : Oids.EcdsaSha384) : Oids.EcdsaSha256);
+                }
+            }
+        });
 
         private HashAlgorithmName Hash => _rsa != null || KeySize <= 256 ? HashAlgorithmName.SHA256
             : KeySize <= 384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512;
@@ -146,7 +157,11 @@ namespace PlatformOps.Certificates
             var s = new byte[half];
             Buffer.BlockCopy(p1363, 0, r, 0, half);
             Buffer.BlockCopy(p1363, half, s, 0, half);
-            return Der.Seq(Der.UnsignedInteger(r), Der.UnsignedInteger(s));
+            return Der.Encode(w => w.Sequence(q =>
+            {
+                q.WriteUnsignedInteger(r);
+                q.WriteUnsignedInteger(s);
+            }));
         }
 
         public PublicKeyInfo PublicKey()
@@ -163,34 +178,62 @@ namespace PlatformOps.Certificates
         /// <summary>PKCS#8 PrivateKeyInfo DER ("PRIVATE KEY" in PEM), which OpenSSL, PostgreSQL, Redis and nginx read.</summary>
         public byte[] Pkcs8()
         {
+            byte[] inner;
+            string? curve = null;
             if (_rsa != null)
             {
                 var p = _rsa.ExportParameters(true);
-                var rsaKey = Der.Seq(Der.SmallInteger(0), Der.UnsignedInteger(p.Modulus!), Der.UnsignedInteger(p.Exponent!),
-                    Der.UnsignedInteger(p.D!), Der.UnsignedInteger(p.P!), Der.UnsignedInteger(p.Q!), Der.UnsignedInteger(p.DP!),
-                    Der.UnsignedInteger(p.DQ!), Der.UnsignedInteger(p.InverseQ!));
                 try
                 {
-                    return Der.Seq(Der.SmallInteger(0), Der.Seq(Der.ObjectId(Oids.Rsa), Der.NullValue()), Der.Octets(rsaKey));
+                    inner = Der.Encode(w => w.Sequence(q =>
+                    {
+                        q.WriteInteger(0);
+                        foreach (var number in new[] { p.Modulus!, p.Exponent!, p.D!, p.P!, p.Q!, p.DP!, p.DQ!, p.InverseQ! }) q.WriteUnsignedInteger(number);
+                    }));
                 }
                 finally
                 {
-                    Array.Clear(rsaKey, 0, rsaKey.Length);
-                    Array.Clear(p.D!, 0, p.D!.Length);
+                    foreach (var secret in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ }) if (secret != null) Array.Clear(secret, 0, secret.Length);
                 }
             }
-            var e = _ec!.ExportParameters(true);
-            var fieldBytes = (KeySize + 7) / 8;
-            var ecKey = Der.Seq(Der.SmallInteger(1), Der.Octets(LeftPad(e.D!, fieldBytes)),
-                Der.Explicit(1, Der.Bits(Der.Concat(new byte[] { 0x04 }, LeftPad(e.Q.X!, fieldBytes), LeftPad(e.Q.Y!, fieldBytes)))));
+            else
+            {
+                var e = _ec!.ExportParameters(true);
+                var fieldBytes = (KeySize + 7) / 8;
+                curve = _curveOid!;
+                var d = LeftPad(e.D!, fieldBytes);
+                try
+                {
+                    inner = Der.Encode(w => w.Sequence(q =>
+                    {
+                        q.WriteInteger(1);
+                        q.WriteOctetString(d);
+                        using (q.PushSequence(Der.Context1)) q.WriteBitString(PublicKey().KeyBits);
+                    }));
+                }
+                finally
+                {
+                    Array.Clear(d, 0, d.Length);
+                    Array.Clear(e.D!, 0, e.D!.Length);
+                }
+            }
             try
             {
-                return Der.Seq(Der.SmallInteger(0), Der.Seq(Der.ObjectId(Oids.EcPublicKey), Der.ObjectId(_curveOid!)), Der.Octets(ecKey));
+                return Der.Encode(w => w.Sequence(q =>
+                {
+                    q.WriteInteger(0);
+                    using (q.PushSequence())
+                    {
+                        q.WriteObjectIdentifier(_rsa != null ? Oids.Rsa : Oids.EcPublicKey);
+                        if (curve == null) q.WriteNull();
+                        else q.WriteObjectIdentifier(curve);
+                    }
+                    q.WriteOctetString(inner);
+                }));
             }
             finally
             {
-                Array.Clear(ecKey, 0, ecKey.Length);
-                Array.Clear(e.D!, 0, e.D!.Length);
+                Array.Clear(inner, 0, inner.Length);
             }
         }
 
@@ -198,6 +241,7 @@ namespace PlatformOps.Certificates
 
         /// <summary>Reads the first private key of a PEM text (PKCS#8, PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY").</summary>
         /// <exception cref="KeyEncryptedException">The key is encrypted with a pass phrase.</exception>
+        /// <exception cref="AsnContentException">The key is not valid DER.</exception>
         public static KeyPair FromPem(string text)
         {
             foreach (var block in Pem.Decode(text))
@@ -207,69 +251,113 @@ namespace PlatformOps.Certificates
                 switch (block.Label)
                 {
                     case "PRIVATE KEY": return FromPkcs8(block.Data);
-                    case "RSA PRIVATE KEY": return FromPkcs1(DerReader.Read(block.Data));
-                    case "EC PRIVATE KEY": return FromSec1(DerReader.Read(block.Data), null);
+                    case "RSA PRIVATE KEY": return FromPkcs1(Single(block.Data));
+                    case "EC PRIVATE KEY": return FromSec1(Single(block.Data), null);
                 }
             }
             throw new InvalidDataException("No private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) was found.");
         }
 
+        /// <summary>The one SEQUENCE that <paramref name="der"/> holds, with nothing after it.</summary>
+        private static AsnReader Single(byte[] der)
+        {
+            var outer = Der.Reader(der);
+            var sequence = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            return sequence;
+        }
+
         public static KeyPair FromPkcs8(byte[] der)
         {
-            var items = DerReader.Read(der).Children();
-            var algorithm = items[1].Children();
-            var oid = algorithm[0].ObjectId();
-            var inner = DerReader.Read(items[2].Content);
+            var info = Single(der);
+            info.ReadInteger();   // version
+            var (oid, curve) = info.ReadAlgorithm();
+            var inner = Single(info.ReadOctetString());
             if (oid == Oids.Rsa) return FromPkcs1(inner);
-            if (oid == Oids.EcPublicKey) return FromSec1(inner, algorithm.Count > 1 ? algorithm[1].ObjectId() : null);
+            if (oid == Oids.EcPublicKey) return FromSec1(inner, curve);
             throw new InvalidDataException($"Private keys of algorithm {oid} are not supported (RSA and ECDSA are).");
         }
 
-        private static KeyPair FromPkcs1(DerElement sequence)
+        private static KeyPair FromPkcs1(AsnReader sequence)
         {
-            var f = sequence.Children();
-            var modulus = f[1].UnsignedInteger();
+            sequence.ReadInteger();   // version
+            var modulus = sequence.ReadUnsignedInteger();
+            var exponent = sequence.ReadUnsignedInteger();
+            var numbers = new byte[6][];
+            for (var i = 0; i < numbers.Length; i++) numbers[i] = sequence.ReadUnsignedInteger();
             var half = (modulus.Length + 1) / 2;
             var p = new RSAParameters
             {
                 Modulus = modulus,
-                Exponent = f[2].UnsignedInteger(),
-                D = LeftPad(f[3].UnsignedInteger(), modulus.Length),
-                P = LeftPad(f[4].UnsignedInteger(), half),
-                Q = LeftPad(f[5].UnsignedInteger(), half),
-                DP = LeftPad(f[6].UnsignedInteger(), half),
-                DQ = LeftPad(f[7].UnsignedInteger(), half),
-                InverseQ = LeftPad(f[8].UnsignedInteger(), half),
+                Exponent = exponent,
+                D = LeftPad(numbers[0], modulus.Length),
+                P = LeftPad(numbers[1], half),
+                Q = LeftPad(numbers[2], half),
+                DP = LeftPad(numbers[3], half),
+                DQ = LeftPad(numbers[4], half),
+                InverseQ = LeftPad(numbers[5], half),
             };
             var rsa = RSA.Create();
-            rsa.ImportParameters(p);
+            try
+            {
+                rsa.ImportParameters(p);
+            }
+            catch
+            {
+                rsa.Dispose();
+                throw;
+            }
             return new KeyPair(rsa);
         }
 
-        private static KeyPair FromSec1(DerElement sequence, string? curveOid)
+        private static KeyPair FromSec1(AsnReader sequence, string? curveOid)
         {
-            var f = sequence.Children();
-            var d = f[1].Content;
+            sequence.ReadInteger();   // version 1
+            var d = sequence.ReadOctetString();
             byte[]? point = null;
-            foreach (var item in f.Skip(2))
+            while (sequence.HasData)
             {
-                if (item.Tag == 0xA0) curveOid ??= item.Children()[0].ObjectId();
-                if (item.Tag == 0xA1) point = item.Children()[0].BitStringBytes();
+                var tag = sequence.PeekTag();
+                if (tag.HasSameClassAndValue(Der.Context0))
+                {
+                    var parameters = sequence.ReadSequence(Der.Context0);
+                    var named = parameters.ReadObjectIdentifier();
+                    parameters.ThrowIfNotEmpty();
+                    curveOid ??= named;
+                }
+                else if (tag.HasSameClassAndValue(Der.Context1))
+                {
+                    var publicKey = sequence.ReadSequence(Der.Context1);
+                    point = publicKey.ReadOctetAlignedBits();
+                    publicKey.ThrowIfNotEmpty();
+                }
+                else
+                {
+                    sequence.ReadEncodedValue();
+                }
             }
             if (curveOid == null) throw new InvalidDataException("The EC private key does not name its curve.");
             var fieldBytes = (Oids.CurveBits(curveOid) + 7) / 8;
             if (fieldBytes == 0) throw new InvalidDataException($"The curve {curveOid} is not supported (P-256, P-384 and P-521 are).");
-            var parameters = new ECParameters { Curve = ECCurve.CreateFromValue(curveOid), D = LeftPad(d, fieldBytes) };
+            var ecParameters = new ECParameters { Curve = ECCurve.CreateFromValue(curveOid), D = LeftPad(d, fieldBytes) };
             if (point != null && point.Length == 1 + 2 * fieldBytes && point[0] == 0x04)
             {
-                parameters.Q = new ECPoint
+                ecParameters.Q = new ECPoint
                 {
                     X = point.Skip(1).Take(fieldBytes).ToArray(),
                     Y = point.Skip(1 + fieldBytes).Take(fieldBytes).ToArray(),
                 };
             }
             var ec = ECDsa.Create();
-            ec.ImportParameters(parameters);
+            try
+            {
+                ec.ImportParameters(ecParameters);
+            }
+            catch
+            {
+                ec.Dispose();
+                throw;
+            }
             return new KeyPair(ec, curveOid);
         }
 

@@ -53,6 +53,8 @@ namespace PlatformOps.Certificates
         public string? TlsProtocol { get; internal set; }
 
         internal byte[] RawData { get; set; } = Array.Empty<byte>();
+        /// <summary>The certificates that came with it (the rest of a PEM bundle, or what the server sent after its own): intermediates, maybe a root.</summary>
+        internal IReadOnlyList<byte[]> ChainData { get; set; } = Array.Empty<byte[]>();
         internal PublicKeyInfo? PublicKeyInfo { get; set; }
         internal string SignatureAlgorithmOid { get; set; } = string.Empty;
 

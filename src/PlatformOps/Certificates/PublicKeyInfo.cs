@@ -1,4 +1,5 @@
 using System;
+using System.Formats.Asn1;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -21,31 +22,61 @@ namespace PlatformOps.Certificates
         public byte[] KeyBits { get; }
 
         public static PublicKeyInfo ForRsa(byte[] modulus, byte[] exponent)
-            => new PublicKeyInfo(Oids.Rsa, null, Der.Seq(Der.UnsignedInteger(modulus), Der.UnsignedInteger(exponent)));
+            => new PublicKeyInfo(Oids.Rsa, null, Der.Encode(w => w.Sequence(s =>
+            {
+                s.WriteUnsignedInteger(modulus);
+                s.WriteUnsignedInteger(exponent);
+            })));
 
         public static PublicKeyInfo ForEc(string curveOid, byte[] x, byte[] y)
         {
             var fieldBytes = (Oids.CurveBits(curveOid) + 7) / 8;
-            return new PublicKeyInfo(Oids.EcPublicKey, curveOid,
-                Der.Concat(new byte[] { 0x04 }, KeyPair.LeftPad(x, fieldBytes), KeyPair.LeftPad(y, fieldBytes)));
+            var point = new byte[1 + 2 * fieldBytes];
+            point[0] = 0x04;
+            Buffer.BlockCopy(KeyPair.LeftPad(x, fieldBytes), 0, point, 1, fieldBytes);
+            Buffer.BlockCopy(KeyPair.LeftPad(y, fieldBytes), 0, point, 1 + fieldBytes, fieldBytes);
+            return new PublicKeyInfo(Oids.EcPublicKey, curveOid, point);
         }
 
-        public static PublicKeyInfo Parse(DerElement spki)
+        /// <summary>Reads a SubjectPublicKeyInfo SEQUENCE; an RSA key's numbers are checked to be a well-formed RSAPublicKey.</summary>
+        public static PublicKeyInfo Read(AsnReader reader)
         {
-            var items = spki.Children();
-            var algorithm = items[0].Children();
-            var oid = algorithm[0].ObjectId();
-            string? curve = algorithm.Count > 1 && algorithm[1].Tag == Der.Oid ? algorithm[1].ObjectId() : null;
-            return new PublicKeyInfo(oid, curve, items[1].BitStringBytes());
+            var spki = reader.ReadSequence();
+            var (oid, curve) = spki.ReadAlgorithm();
+            var bits = spki.ReadOctetAlignedBits();
+            spki.ThrowIfNotEmpty();
+            var info = new PublicKeyInfo(oid, curve, bits);
+            if (oid == Oids.Rsa) info.RsaNumbers();
+            return info;
         }
 
         /// <summary>The DER SubjectPublicKeyInfo.</summary>
-        public byte[] Encode()
+        public byte[] Encode() => Der.Encode(Write);
+
+        public void Write(AsnWriter writer)
         {
-            var algorithm = AlgorithmOid == Oids.Rsa ? Der.Seq(Der.ObjectId(Oids.Rsa), Der.NullValue())
-                : CurveOid != null ? Der.Seq(Der.ObjectId(AlgorithmOid), Der.ObjectId(CurveOid))
-                : Der.Seq(Der.ObjectId(AlgorithmOid));
-            return Der.Seq(algorithm, Der.Bits(KeyBits));
+            using (writer.PushSequence())
+            {
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier(AlgorithmOid);
+                    if (AlgorithmOid == Oids.Rsa) writer.WriteNull();
+                    else if (CurveOid != null) writer.WriteObjectIdentifier(CurveOid);
+                }
+                writer.WriteBitString(KeyBits);
+            }
+        }
+
+        /// <summary>The modulus and exponent of an RSA key (RSAPublicKey, RFC 8017).</summary>
+        private (byte[] Modulus, byte[] Exponent) RsaNumbers()
+        {
+            var outer = Der.Reader(KeyBits);
+            var key = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            var modulus = key.ReadUnsignedInteger();
+            var exponent = key.ReadUnsignedInteger();
+            key.ThrowIfNotEmpty();
+            return (modulus, exponent);
         }
 
         /// <summary>RFC 5280 method 1 key identifier: SHA-1 of the public key bits.</summary>
@@ -74,7 +105,7 @@ namespace PlatformOps.Certificates
             {
                 if (AlgorithmOid == Oids.Rsa)
                 {
-                    var modulus = DerReader.Read(KeyBits).Children()[0].UnsignedInteger();
+                    var modulus = RsaNumbers().Modulus;
                     var bits = modulus.Length * 8;
                     for (var b = modulus[0]; (b & 0x80) == 0 && bits > 0; b <<= 1) bits--;
                     return bits;
@@ -104,9 +135,9 @@ namespace PlatformOps.Certificates
                 }
                 if (AlgorithmOid == Oids.Rsa)
                 {
-                    var f = DerReader.Read(KeyBits).Children();
+                    var (modulus, exponent) = RsaNumbers();
                     using var rsa = RSA.Create();
-                    rsa.ImportParameters(new RSAParameters { Modulus = f[0].UnsignedInteger(), Exponent = f[1].UnsignedInteger() });
+                    rsa.ImportParameters(new RSAParameters { Modulus = modulus, Exponent = exponent });
                     return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
                 }
                 if (AlgorithmOid == Oids.EcPublicKey && CurveOid != null)
@@ -119,8 +150,15 @@ namespace PlatformOps.Certificates
                         Curve = ECCurve.CreateFromValue(CurveOid),
                         Q = new ECPoint { X = KeyBits.Skip(1).Take(fieldBytes).ToArray(), Y = KeyBits.Skip(1 + fieldBytes).ToArray() },
                     });
-                    var rs = DerReader.Read(signature).Children();
-                    var p1363 = Der.Concat(KeyPair.LeftPad(rs[0].UnsignedInteger(), fieldBytes), KeyPair.LeftPad(rs[1].UnsignedInteger(), fieldBytes));
+                    var outer = Der.Reader(signature);
+                    var rs = outer.ReadSequence();
+                    outer.ThrowIfNotEmpty();
+                    var r = KeyPair.LeftPad(rs.ReadUnsignedInteger(), fieldBytes);
+                    var s = KeyPair.LeftPad(rs.ReadUnsignedInteger(), fieldBytes);
+                    rs.ThrowIfNotEmpty();
+                    var p1363 = new byte[2 * fieldBytes];
+                    Buffer.BlockCopy(r, 0, p1363, 0, fieldBytes);
+                    Buffer.BlockCopy(s, 0, p1363, fieldBytes, fieldBytes);
                     return ec.VerifyData(data, p1363, hash);
                 }
                 return false;
@@ -130,6 +168,10 @@ namespace PlatformOps.Certificates
                 return false;
             }
             catch (InvalidDataException)
+            {
+                return false;
+            }
+            catch (AsnContentException)
             {
                 return false;
             }

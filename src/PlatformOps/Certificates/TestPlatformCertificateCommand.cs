@@ -6,8 +6,9 @@ using PlatformOps.Common;
 namespace PlatformOps.Certificates
 {
     /// <summary>
-    /// Gives a certificate a verdict (Pass, Warn, Fail) with reasons: expired or expiring, key mismatch, key file readable by
-    /// others, host names missing from the SANs, served certificate different from the file, weak key or signature.
+    /// Gives a certificate a verdict (Pass, Warn, Fail) with reasons: expired or expiring, an issuer chain that does not
+    /// reach a trusted CA (the system store, or -CaPath), key mismatch, key file readable by others, host names missing
+    /// from the SANs, served certificate different from the file, weak key or signature.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PlatformCertificate", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PlatformCertificateTest))]
@@ -61,7 +62,28 @@ namespace PlatformOps.Certificates
         [ValidateRange(1, 300)]
         public int TimeoutSec { get; set; } = 10;
 
+        /// <summary>The CA certificate file(s) to judge the issuer chain against, instead of the system trust store.</summary>
+        [Parameter]
+        [Alias("CaFile", "AuthorityPath")]
+        [ValidateNotNullOrEmpty]
+        public string[]? CaPath { get; set; }
+
         private bool _sawInput;
+        private TrustAnchors? _trust;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (CaPath == null) return;
+            try
+            {
+                _trust = TrustAnchors.Load(System.Linq.Enumerable.Select(CaPath, p => GetUnresolvedProviderPathFromPSPath(p)));
+            }
+            catch (PlatformOpsException ex)
+            {
+                Fail(ex);
+            }
+        }
 
         protected override void ProcessRecord()
         {
@@ -118,7 +140,7 @@ namespace PlatformOps.Certificates
 
         private void Emit(PlatformCertificate? file, PlatformCertificate? served, string target)
         {
-            var options = new CertificateTestOptions { WarningDays = WarningDays, MinimumRsaKeySize = MinimumRsaKeySize };
+            var options = new CertificateTestOptions { WarningDays = WarningDays, MinimumRsaKeySize = MinimumRsaKeySize, Trust = _trust ?? TrustAnchors.SystemStore };
             if (HostName != null) foreach (var h in HostName) options.HostNames.Add(h);
             var result = CertificateTester.Test(file, served, options);
             foreach (var check in result.Checks) WriteVerbose(check.ToString());

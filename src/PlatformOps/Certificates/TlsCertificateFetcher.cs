@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -28,45 +29,64 @@ namespace PlatformOps.Certificates
 
         public sealed class Served
         {
-            public Served(byte[] certificate, string protocol)
+            public Served(byte[] certificate, string protocol, IReadOnlyList<byte[]> chain)
             {
                 Certificate = certificate;
                 Protocol = protocol;
+                Chain = chain;
             }
 
             public byte[] Certificate { get; }
             public string Protocol { get; }
+            /// <summary>The other certificates the server sent in its handshake (intermediates), as it sent them.</summary>
+            public IReadOnlyList<byte[]> Chain { get; }
         }
 
+        /// <summary>
+        /// Reads the certificate an endpoint serves. <paramref name="timeout"/> bounds the whole operation: the connection,
+        /// the PostgreSQL SSLRequest, the handshake, and in Auto mode both the direct and the PostgreSQL attempt together.
+        /// </summary>
         public static async Task<Served> FetchAsync(string host, int port, TlsProtocolKind kind, string? serverName, TimeSpan timeout,
-            CancellationToken cancellationToken)
-        {
-            if (kind == TlsProtocolKind.Auto && port == 5432) kind = TlsProtocolKind.Postgres;
-            if (kind != TlsProtocolKind.Auto) return await FetchOnceAsync(host, port, kind, serverName, timeout, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await FetchOnceAsync(host, port, TlsProtocolKind.Tls, serverName, timeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PlatformOpsException first) when (first.ErrorId == "PlatformCertificateHandshakeFailed")
-            {
-                try
-                {
-                    return await FetchOnceAsync(host, port, TlsProtocolKind.Postgres, serverName, timeout, cancellationToken).ConfigureAwait(false);
-                }
-                catch (PlatformOpsException second) when (second.ErrorId == "PlatformCertificateHandshakeFailed")
-                {
-                    throw new PlatformOpsException("PlatformCertificateHandshakeFailed", System.Management.Automation.ErrorCategory.ProtocolError, $"{host}:{port}",
-                        $"No TLS handshake with {host}:{port}, neither direct nor after a PostgreSQL SSLRequest ({PlatformErrors.Reason(first.InnerException ?? first)}). Is TLS enabled on that port?", first);
-                }
-            }
-        }
-
-        private static async Task<Served> FetchOnceAsync(string host, int port, TlsProtocolKind kind, string? serverName, TimeSpan timeout,
             CancellationToken cancellationToken)
         {
             var endpoint = $"{host}:{port}";
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
+            try
+            {
+                if (kind == TlsProtocolKind.Auto && port == 5432) kind = TlsProtocolKind.Postgres;
+                if (kind != TlsProtocolKind.Auto) return await FetchOnceAsync(host, port, kind, serverName, timeout, deadline, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await FetchOnceAsync(host, port, TlsProtocolKind.Tls, serverName, timeout, deadline, cancellationToken).ConfigureAwait(false);
+                }
+                catch (PlatformOpsException first) when (first.ErrorId == "PlatformCertificateHandshakeFailed" && !deadline.IsCancellationRequested)
+                {
+                    try
+                    {
+                        return await FetchOnceAsync(host, port, TlsProtocolKind.Postgres, serverName, timeout, deadline, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PlatformOpsException second) when (second.ErrorId == "PlatformCertificateHandshakeFailed" && !deadline.IsCancellationRequested)
+                    {
+                        throw new PlatformOpsException("PlatformCertificateHandshakeFailed", System.Management.Automation.ErrorCategory.ProtocolError, endpoint,
+                            $"No TLS handshake with {endpoint}, neither direct nor after a PostgreSQL SSLRequest ({PlatformErrors.Reason(first.InnerException ?? first)}). Is TLS enabled on that port?", first);
+                    }
+                }
+            }
+            catch (Exception ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                                       && !(ex is PlatformOpsException p && p.ErrorId == "PlatformCertificateEndpointUnreachable"))
+            {
+                throw new PlatformOpsException("PlatformCertificateEndpointTimeout", System.Management.Automation.ErrorCategory.OperationTimeout, endpoint,
+                    $"{endpoint} accepted the connection but did not complete a TLS handshake within {timeout.TotalSeconds:0.#} s " +
+                    "(connection, PostgreSQL SSLRequest and handshake together). Check that the port serves TLS, or give a longer -TimeoutSec.", ex);
+            }
+        }
+
+        private static async Task<Served> FetchOnceAsync(string host, int port, TlsProtocolKind kind, string? serverName, TimeSpan timeout,
+            CancellationTokenSource deadline, CancellationToken cancellationToken)
+        {
+            var endpoint = $"{host}:{port}";
+            deadline.Token.ThrowIfCancellationRequested();
             using var client = new TcpClient();
             using var abort = deadline.Token.Register(() => { try { client.Dispose(); } catch (ObjectDisposedException) { } });
             try
@@ -103,11 +123,22 @@ namespace PlatformOps.Certificates
             }
 
             byte[]? served = null;
+            var sent = new List<byte[]>();
             // CA5359: this connection only reads the certificate (no data is sent); Test-PlatformCertificate judges it.
 #pragma warning disable CA5359
             using var ssl = new SslStream(stream, false, (sender, certificate, chain, errors) =>
             {
-                if (certificate != null) served = certificate.Export(X509ContentType.Cert);
+                if (certificate == null) return true;
+                served = certificate.Export(X509ContentType.Cert);
+                // The runtime puts what the server sent besides its own certificate into the chain's extra store.
+                if (chain != null)
+                {
+                    foreach (var extra in chain.ChainPolicy.ExtraStore)
+                    {
+                        var raw = extra.RawData;
+                        if (!System.Linq.Enumerable.SequenceEqual(raw, served) && sent.Count < 16) sent.Add(raw);
+                    }
+                }
                 return true;
             });
 #pragma warning restore CA5359
@@ -127,7 +158,7 @@ namespace PlatformOps.Certificates
             if (served == null)
                 throw new PlatformOpsException("PlatformCertificateHandshakeFailed", System.Management.Automation.ErrorCategory.ProtocolError, endpoint,
                     $"{endpoint} completed a handshake without a certificate.");
-            return new Served(served, ssl.IsAuthenticated ? ssl.SslProtocol.ToString() : "unknown");
+            return new Served(served, ssl.IsAuthenticated ? ssl.SslProtocol.ToString() : "unknown", sent);
         }
     }
 }

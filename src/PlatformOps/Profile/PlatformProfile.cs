@@ -178,6 +178,8 @@ namespace PlatformOps.Profile
         public List<string> CertificatePaths { get; set; } = new List<string>();
         /// <summary>TLS endpoints (host:port) whose served certificate to check. Default: the PostgreSQL server when its ssl is on.</summary>
         public List<string> TlsEndpoints { get; set; } = new List<string>();
+        /// <summary>The CA certificate files the certificates' issuer chains are judged against. Default: none, the system trust store.</summary>
+        public List<string> CertificateAuthorityPaths { get; set; } = new List<string>();
         /// <summary>The repository to scan for committed secrets. Default: none (the check is skipped).</summary>
         public string? RepositoryPath { get; set; }
         /// <summary>The user's own Pester test files or folders that Invoke-PlatformTest runs after the acceptance suite.</summary>
@@ -193,6 +195,7 @@ namespace PlatformOps.Profile
             RepositoryPath = rooted(RepositoryPath);
             StatePath = rooted(StatePath);
             CertificatePaths = CertificatePaths.Select(p => rooted(p) ?? p).ToList();
+            CertificateAuthorityPaths = CertificateAuthorityPaths.Select(p => rooted(p) ?? p).ToList();
             TestPaths = TestPaths.Select(p => rooted(p) ?? p).ToList();
         }
     }

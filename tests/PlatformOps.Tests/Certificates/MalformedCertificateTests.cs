@@ -58,7 +58,7 @@ namespace PlatformOps.Tests.Certificates
         public void The_real_certificate_reads_as_OpenSSL_made_it()
         {
             var cert = CertificateReader.FromDer(_der, "openssl");
-            Assert.Equal("CN=fuzz, O=PlatformOps", cert.Subject);
+            Assert.Equal("O=PlatformOps, CN=fuzz", cert.Subject);
             Assert.Equal(new[] { "fuzz.test" }, cert.DnsNames);
             Assert.Equal(new[] { "127.0.0.1" }, cert.IPAddresses);
             Assert.True(cert.IsSelfSigned);

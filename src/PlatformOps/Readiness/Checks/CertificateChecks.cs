@@ -10,7 +10,8 @@ namespace PlatformOps.Readiness
 {
     /// <summary>
     /// The certificate item: every file in Readiness.CertificatePaths and every endpoint in Readiness.TlsEndpoints
-    /// (default: what PostgreSQL serves), judged as Test-PlatformCertificate judges them, with the expiry windows of the profile.
+    /// (default: what PostgreSQL serves), judged as Test-PlatformCertificate judges them, with the expiry windows of the
+    /// profile and the issuer chain judged against Readiness.CertificateAuthorityPaths (default: the system trust store).
     /// </summary>
     internal static partial class ReadinessChecklist
     {
@@ -25,6 +26,14 @@ namespace PlatformOps.Readiness
             var plan = context.Plan;
             var settings = plan.Settings;
             var options = new CertificateTestOptions { WarningDays = (int)Math.Ceiling(settings.CertificateWarningDays), Now = context.Now };
+            try
+            {
+                options.Trust = TrustAnchors.Load(settings.CertificateAuthorityPaths);
+            }
+            catch (PlatformOpsException ex)
+            {
+                return d.Fail($"the profile's Readiness.CertificateAuthorityPaths cannot be used: {ex.Message}");
+            }
             var endpoints = settings.TlsEndpoints.ToList();
             var defaulted = false;
             if (settings.CertificatePaths.Count == 0 && endpoints.Count == 0 && plan.Postgres != null)
@@ -53,6 +62,11 @@ namespace PlatformOps.Readiness
                 catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformCertificateHandshakeFailed")
                 {
                     return (Target: $"{host}:{port}", Test: (PlatformCertificateTest?)null, Problem: "serves no TLS: " + ex.Message);
+                }
+                catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformCertificateEndpointTimeout" || ex.ErrorId == "PlatformCertificateMalformed"
+                                                      || ex.ErrorId == "PlatformCertificateEndpointUnreachable")
+                {
+                    return (Target: $"{host}:{port}", Test: (PlatformCertificateTest?)null, Problem: ex.Message);
                 }
             })).ToList();
             var results = await Task.WhenAll(work).ConfigureAwait(false);
@@ -90,7 +104,7 @@ namespace PlatformOps.Readiness
             var details = rows.Select(r => r.Line).ToList();
             ReadinessCheck check = worst switch
             {
-                ReadinessStatus.Pass => d.Pass($"{scope} valid; the soonest expiry is {soonest?.Target} on {(soonest == null ? "-" : Words.Utc(soonest.NotAfter))} ({soonest?.DaysLeft} days left)", details, tests),
+                ReadinessStatus.Pass => d.Pass($"{scope} valid and chained to {options.Trust.Describe()}; the soonest expiry is {soonest?.Target} on {(soonest == null ? "-" : Words.Utc(soonest.NotAfter))} ({soonest?.DaysLeft} days left)", details, tests),
                 ReadinessStatus.Warn => d.Warn($"{scope}; at risk: {Words.Some(bad, 2)}", details, tests),
                 _ => d.Fail($"{scope}; failing: {Words.Some(bad, 2)}", details, tests),
             };
