@@ -30,8 +30,11 @@ Describe 'Certificates' -Tag 'Certificates' {
     It '<Target> is valid and not expiring soon' -ForEach $certificates {
         if (-not (Test-Capability 'Test-PlatformCertificate')) { Set-ItResult -Skipped -Because 'capability not available in this build'; return }
         $days = if ($platform.Readiness) { [int][math]::Ceiling($platform.Readiness.CertificateWarningDays) } else { 30 }
-        $test = if ($Kind -eq 'File') { Test-PlatformCertificate -Path $Target -WarningDays $days }
-                else { $hostName, $port = $Target -split ':(?=\d+$)'; Test-PlatformCertificate -Profile $platform -Server $hostName -Port $port -WarningDays $days }
+        # The issuer is judged against the profile's CAs, as the readiness checklist judges it; without them, the system store.
+        $trust = @{}
+        if ($platform.Readiness -and $platform.Readiness.CertificateAuthorityPaths.Count -gt 0) { $trust.CaPath = @($platform.Readiness.CertificateAuthorityPaths) }
+        $test = if ($Kind -eq 'File') { Test-PlatformCertificate -Path $Target -WarningDays $days @trust }
+                else { $hostName, $port = $Target -split ':(?=\d+$)'; Test-PlatformCertificate -Profile $platform -Server $hostName -Port $port -WarningDays $days @trust }
         "$($test.Status)" | Should -Be 'Pass' -Because ($test.Reasons -join '; ')
     }
 }

@@ -5,6 +5,7 @@ BeforeAll {
     $null = New-Item -ItemType Directory -Path $Work
     $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
     $script:LabCert = Join-Path $labRoot 'tls/server.crt'
+    $script:LabCa = if (Test-Path (Join-Path $labRoot 'tls/ca.crt')) { Join-Path $labRoot 'tls/ca.crt' } else { $LabCert }
 }
 AfterAll {
     Remove-Item -Recurse -Force $Work -ErrorAction Ignore
@@ -43,10 +44,24 @@ Describe 'Making certificates' {
 }
 
 Describe 'Judging certificates' {
+    It 'judges the issuer: a leaf of the local CA passes with -CaPath, a self-signed one fails as untrusted' {
+        $ca = New-PlatformCertificateAuthority -Path (Join-Path $Work 'trust-ca') -KeyAlgorithm ECDSA
+        $leaf = New-PlatformCertificate -Path (Join-Path $Work 'trust-leaf') -KeyAlgorithm ECDSA -DnsName api.local -Authority $ca
+        $self = New-PlatformCertificate -Path (Join-Path $Work 'trust-self') -KeyAlgorithm ECDSA -DnsName api.local
+        $ok = Test-PlatformCertificate -Path $leaf.Path -CaPath $ca.Path -HostName api.local
+        $ok.Status | Should -Be 'Pass' -Because ($ok.Reasons -join '; ')
+        ($ok.Checks | Where-Object Name -EQ 'Trust').Detail | Should -Match ([regex]::Escape($ca.Path))
+        $bad = Test-PlatformCertificate -Path $self.Path -CaPath $ca.Path -HostName api.local
+        $bad.Status | Should -Be 'Fail'
+        $bad.Reasons | Should -Match '^untrusted issuer: .*self-signed'
+        ($bad | Out-String -Width 200) | Should -Match 'untrusted issuer'
+    }
+
     It 'fails an expired certificate and warns on one about to expire' {
         $old = New-PlatformCertificate -Path (Join-Path $Work 'old') -KeyAlgorithm ECDSA -NotBefore (Get-Date).AddDays(-400) -ValidityDays 365
         $soon = New-PlatformCertificate -Path (Join-Path $Work 'soon') -KeyAlgorithm ECDSA -NotBefore (Get-Date).AddDays(-350) -ValidityDays 365
-        $results = $old, $soon | Test-PlatformCertificate
+        # Each is self-signed and named as its own trust anchor, so only the dates decide.
+        $results = $old, $soon | Test-PlatformCertificate -CaPath $old.Path, $soon.Path
         $results[0].Status | Should -Be 'Fail'
         $results[0].Reasons | Should -Match '^expired on'
         $results[1].Status | Should -Be 'Warn'
@@ -54,8 +69,8 @@ Describe 'Judging certificates' {
     }
 
     It 'reads the lab PostgreSQL certificate through SSLRequest and matches the file' -Tag 'Docker' {
-        $t = Test-PlatformCertificate -Path $LabCert -Server 127.0.0.1:55432 -HostName localhost
-        $t.Status | Should -Be 'Pass'
+        $t = Test-PlatformCertificate -Path $LabCert -Server 127.0.0.1:55432 -HostName localhost -CaPath $LabCa
+        $t.Status | Should -Be 'Pass' -Because ($t.Reasons -join '; ')
         ($t.Checks | Where-Object Name -EQ 'ServedMatchesFile').Status | Should -Be 'Pass'
     }
 
@@ -77,7 +92,9 @@ Describe 'Judging certificates' {
 
             $served = Get-PlatformCertificate -Server 127.0.0.1 -Port $port -Protocol Postgres
             $served.Thumbprint | Should -Be $leaf.Thumbprint
-            (Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost, 127.0.0.1).Status | Should -Be 'Pass'
+            (Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost, 127.0.0.1 -CaPath "$base/ca/ca.crt").Status | Should -Be 'Pass'
+            $untrusted = Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost
+            ($untrusted.Checks | Where-Object Name -EQ 'Trust').Detail | Should -Match '^untrusted issuer: .*system trust store'
             $ssl = & "$bin/psql" "host=localhost hostaddr=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=verify-full sslrootcert=$base/ca/ca.crt" -XAtc 'select ssl from pg_stat_ssl where pid = pg_backend_pid()' 2>&1
             ($ssl | Out-String).Trim() | Should -Be 't'
         }

@@ -5,6 +5,8 @@ BeforeAll {
     Import-Module $env:PLATFORMOPS_MODULE -Force
     $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
     $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
+    # The CA that issued the lab's PostgreSQL certificate (a lab made before it had one serves a self-signed certificate: its own anchor).
+    $script:LabCa = if (Test-Path (Join-Path $labRoot 'tls/ca.crt')) { Join-Path $labRoot 'tls/ca.crt' } else { Join-Path $labRoot 'tls/server.crt' }
     $script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     # Earlier suites break and fix the lab: start from a whole one.
     $null = Wait-PlatformHealthy -Profile $DockerProfile -WaitSec 120 -IntervalSec 1
@@ -17,7 +19,7 @@ BeforeAll {
     function New-TestProfile([string] $Name, [hashtable] $Readiness = @{}) {
         $p = Get-Content $DockerProfile -Raw | ConvertFrom-Json -AsHashtable
         $p.Name = "rdy-$Name"
-        $r = @{ RunbooksPath = (Join-Path $Repo 'docs/runbooks'); StatePath = (Join-Path $Work "state-$Name") }
+        $r = @{ RunbooksPath = (Join-Path $Repo 'docs/runbooks'); StatePath = (Join-Path $Work "state-$Name"); CertificateAuthorityPaths = @($LabCa) }
         foreach ($k in $Readiness.Keys) { $r[$k] = $Readiness[$k] }
         $p.Readiness = $r
         $path = Join-Path $Work "$Name.profile.json"
@@ -223,11 +225,14 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
         Set-Content (Join-Path $Repository 'README.md') '# platform'
         Invoke-Git add -A; Invoke-Git commit -q -m init
 
-        $script:Certificate = (New-PlatformCertificate -Path (Join-Path $Work 'ssl') -DnsName localhost -IPAddress 127.0.0.1 -ValidityDays 365 -Confirm:$false).Path
+        # Valid certificates are issued by a CA the profile names; the lab's PostgreSQL certificate by the lab's CA.
+        $script:Ca = New-PlatformCertificateAuthority -Path (Join-Path $Work 'ca') -KeyAlgorithm ECDSA -Confirm:$false
+        $script:Certificate = (New-PlatformCertificate -Path (Join-Path $Work 'ssl') -DnsName localhost -IPAddress 127.0.0.1 -ValidityDays 365 -Authority $Ca -Confirm:$false).Path
         $script:Backups = Join-Path $Work 'backups'
         $null = New-Item -ItemType Directory -Path $Backups
         function script:New-PreparedProfile([string] $Name, [hashtable] $Readiness = @{}, [string] $BackupPath = $Backups) {
-            $r = @{ RepositoryPath = $Repository; CertificatePaths = @($Certificate); TlsEndpoints = @("$($lab.Postgres.Host):$($lab.Postgres.Port)") }
+            $r = @{ RepositoryPath = $Repository; CertificatePaths = @($Certificate); TlsEndpoints = @("$($lab.Postgres.Host):$($lab.Postgres.Port)")
+                    CertificateAuthorityPaths = @($Ca.Path, $LabCa) }
             foreach ($k in $Readiness.Keys) { $r[$k] = $Readiness[$k] }
             $path = New-TestProfile $Name $r
             $p = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
@@ -319,7 +324,7 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
     }
 
     It 'an expiring certificate warns on the certificate item and lowers only security' {
-        $soon = (New-PlatformCertificate -Path (Join-Path $Work 'ssl-soon') -DnsName localhost -ValidityDays 20 -Confirm:$false).Path
+        $soon = (New-PlatformCertificate -Path (Join-Path $Work 'ssl-soon') -DnsName localhost -ValidityDays 20 -Authority $Ca -Confirm:$false).Path
         $result = Compare-Readiness (Test-PlatformReadiness -Profile (New-PreparedProfile 'expiring' @{ CertificatePaths = @($Certificate, $soon) }))
         $result.Changed | Should -Be @('security.tls-certificates')
         $result.Statuses | Should -Be @('Warn')

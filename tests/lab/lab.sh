@@ -188,13 +188,26 @@ prepare_common() {
     printf 'localhost:%s:*:postgres:%s\n' "$PLAIN_PG_PORT" "$pw"
   } > "$PGPASS.tmp")
   mv -f "$PGPASS.tmp" "$PGPASS"
-  # Self-signed lab certificate for PostgreSQL (key 0600, owned by postgres).
+  # The lab's TLS: a lab CA (ca.crt, key 0600 for root only) and the PostgreSQL certificate it issues (key 0600, owned
+  # by postgres). The profiles name the CA (Readiness.CertificateAuthorityPaths), so the issuer chain is judged against
+  # it. A lab made before it had a CA keeps its self-signed certificate (PostgreSQL already serves it), which the
+  # profiles then name as its own trust anchor; 'lab.sh down' and a fresh root give it a CA.
   install -d -m 0755 "$TLS"
   if [[ ! -s $TLS/server.crt || ! -s $TLS/server.key ]]; then
-    log "creating the self-signed lab TLS certificate"
-    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=platformops-lab" \
-        -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-        -keyout "$TLS/server.key" -out "$TLS/server.crt" >/dev/null 2>&1) || die "openssl could not create the lab certificate"
+    if [[ ! -s $TLS/ca.crt || ! -s $TLS/ca.key ]]; then
+      log "creating the lab CA"
+      (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=platformops-lab CA" \
+          -keyout "$TLS/ca.key" -out "$TLS/ca.crt" >/dev/null 2>&1) || die "openssl could not create the lab CA"
+      chmod 0600 "$TLS/ca.key"; chmod 0644 "$TLS/ca.crt"
+    fi
+    log "creating the lab TLS certificate (issued by the lab CA)"
+    (umask 077
+     openssl req -new -newkey rsa:2048 -nodes -subj "/CN=platformops-lab" -keyout "$TLS/server.key" -out "$TLS/server.csr" >/dev/null 2>&1 &&
+     printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature,keyEncipherment' \
+         'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1,DNS:localhost' > "$TLS/server.ext" &&
+     openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.crt" -CAkey "$TLS/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+         -days 3650 -sha256 -extfile "$TLS/server.ext" -out "$TLS/server.crt" >/dev/null 2>&1) || die "openssl could not create the lab certificate"
+    rm -f "$TLS/server.csr" "$TLS/server.ext"
   fi
   chown postgres:postgres "$TLS/server.key" "$TLS/server.crt"
   chmod 0600 "$TLS/server.key"; chmod 0644 "$TLS/server.crt"
@@ -472,6 +485,9 @@ wait_healthy() {
 
 json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 
+# The CA the profiles name: the lab CA, or the self-signed certificate of a lab made before it had one.
+lab_ca() { if [[ -s $TLS/ca.crt ]]; then echo "$TLS/ca.crt"; else echo "$TLS/server.crt"; fi; }
+
 write_docker_profile() {
   local f="$LAB_ROOT/lab.profile.json" i n first=1
   {
@@ -506,7 +522,8 @@ write_docker_profile() {
     echo '      "l04_model_gateway": "read", "l05_planning": "write", "l06_evaluation": "read", "l07_learning": "write",'
     echo '      "l09_api_gateway": "read", "l10_human_interface": "read", "l11_integration": "write",'
     echo '      "l12_service_hub": "write", "platform_ui": "read" } },'
-    echo "  \"Backup\": { \"Path\": $(json_str "$LAB_ROOT/backups") }"
+    echo "  \"Backup\": { \"Path\": $(json_str "$LAB_ROOT/backups") },"
+    echo "  \"Readiness\": { \"CertificateAuthorityPaths\": [ $(json_str "$(lab_ca)") ] }"
     echo '}'
   } > "$f.tmp"
   mv -f "$f.tmp" "$f"
@@ -549,7 +566,8 @@ write_plain_profile() {
     echo "                \"DataDirectory\": $(json_str "$PLAIN/postgres/data"), \"WalArchive\": $(json_str "$PLAIN/wal-archive") },"
     echo "  \"Redis\": { \"Host\": \"127.0.0.1\", \"Port\": $PLAIN_REDIS_PORT, \"PasswordFile\": $(json_str "$REDIS_PASSWORD_FILE"),"
     echo "             \"Container\": null, \"DataDirectory\": $(json_str "$PLAIN/redis/data") },"
-    echo "  \"Backup\": { \"Path\": $(json_str "$PLAIN/backups") }"
+    echo "  \"Backup\": { \"Path\": $(json_str "$PLAIN/backups") },"
+    echo "  \"Readiness\": { \"CertificateAuthorityPaths\": [ $(json_str "$(lab_ca)") ] }"
     echo '}'
   } > "$f.tmp"
   mv -f "$f.tmp" "$f"

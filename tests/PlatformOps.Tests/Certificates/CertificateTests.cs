@@ -100,9 +100,10 @@ namespace PlatformOps.Tests.Certificates
             Assert.True(code == 0, output);
             Assert.Contains("Verification: OK", output);
 
-            var test = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1 -Port $args[1] -HostName api.test, 127.0.0.1",
-                leafFile, server.Port).Objects<PlatformCertificateTest>());
+            var test = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1 -Port $args[1] -HostName api.test, 127.0.0.1 -CaPath $args[2]",
+                leafFile, server.Port, caFile).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Pass, test.Status);
+            Assert.Contains(test.Checks, c => c.Name == "Trust" && c.Status == Verdict.Pass && c.Detail.Contains("CN=Test Root"));
             Assert.Contains(test.Checks, c => c.Name == "ServedMatchesFile" && c.Status == Verdict.Pass);
         }
 
@@ -120,7 +121,8 @@ namespace PlatformOps.Tests.Certificates
             Assert.Equal(file.Thumbprint, One("Get-PlatformCertificate -Server 127.0.0.1:55432").Thumbprint);
             Assert.True(file.KeyMatches);
 
-            var same = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1:55432 -HostName localhost", labCert).Objects<PlatformCertificateTest>());
+            var same = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1:55432 -HostName localhost -CaPath $args[1]", labCert, Lab.CertificateAuthority)
+                .Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Pass, same.Status);
 
             var mine = One("New-PlatformCertificate -Path $args[0] -KeySize 2048 -DnsName localhost", Path.Combine(_dir, "other"));
@@ -154,10 +156,11 @@ namespace PlatformOps.Tests.Certificates
 
             var soon = One("New-PlatformCertificate -Path $args[0] -KeyAlgorithm ECDSA -NotBefore (Get-Date).AddDays(-360) -ValidityDays 365", Path.Combine(_dir, "soon"));
             Assert.InRange(soon.DaysLeft, 3, 5);
-            var t2 = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0]", soon.Path!).Objects<PlatformCertificateTest>());
+            // A self-signed certificate given as its own trust anchor: only the dates decide here.
+            var t2 = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -CaPath $args[0]", soon.Path!).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Warn, t2.Status);
             Assert.Contains(t2.Reasons, r => r.Contains("warning window 30 days"));
-            var t3 = Assert.Single(_ps.Invoke("Get-PlatformCertificate -Path $args[0] | Test-PlatformCertificate -WarningDays 2", soon.Path!).Objects<PlatformCertificateTest>());
+            var t3 = Assert.Single(_ps.Invoke("Get-PlatformCertificate -Path $args[0] | Test-PlatformCertificate -WarningDays 2 -CaPath $args[0]", soon.Path!).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Pass, t3.Status);
         }
 

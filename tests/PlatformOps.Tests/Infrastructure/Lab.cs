@@ -15,6 +15,12 @@ namespace PlatformOps.Tests.Infrastructure
         public static string PostgresPassword => File.ReadAllText(Path.Combine(Root, "secrets", "postgres.password")).Trim();
         public static string RedisPassword => File.ReadAllText(RedisPasswordFile).Trim();
 
+        /// <summary>
+        /// The CA that issued the lab's TLS certificate (tls/ca.crt); a lab made before the lab had a CA serves a
+        /// self-signed certificate, which is then its own trust anchor.
+        /// </summary>
+        public static string CertificateAuthority => File.Exists(Path.Combine(Root, "tls", "ca.crt")) ? Path.Combine(Root, "tls", "ca.crt") : Path.Combine(Root, "tls", "server.crt");
+
         /// <summary>True when the run was asked to go without Docker (PLATFORMOPS_NO_DOCKER=1).</summary>
         public static bool NoDocker => Environment.GetEnvironmentVariable("PLATFORMOPS_NO_DOCKER") == "1";
 

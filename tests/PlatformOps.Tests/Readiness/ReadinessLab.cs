@@ -34,6 +34,7 @@ namespace PlatformOps.Tests.Readiness
             {
                 ["RunbooksPath"] = Runbooks,
                 ["StatePath"] = Path.Combine(Folder, "state-" + name),
+                ["CertificateAuthorityPaths"] = new JsonArray(Lab.CertificateAuthority),
             };
             edit?.Invoke(profile);
             var path = Path.Combine(Folder, name + ".profile.json");
