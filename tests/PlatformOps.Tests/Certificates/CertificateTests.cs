@@ -103,7 +103,7 @@ namespace PlatformOps.Tests.Certificates
             var test = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1 -Port $args[1] -HostName api.test, 127.0.0.1 -CaPath $args[2]",
                 leafFile, server.Port, caFile).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Pass, test.Status);
-            Assert.Contains(test.Checks, c => c.Name == "Trust" && c.Status == Verdict.Pass && c.Detail.Contains("CN=Test Root"));
+            Assert.Contains(test.Checks, c => c.Name == "Trust" && c.Status == Verdict.Pass && c.Detail.Contains("CN=PlatformOps Local CA"));
             Assert.Contains(test.Checks, c => c.Name == "ServedMatchesFile" && c.Status == Verdict.Pass);
         }
 
