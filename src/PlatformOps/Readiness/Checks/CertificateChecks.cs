@@ -17,7 +17,7 @@ namespace PlatformOps.Readiness
     {
         private static ReadinessItem CertificatesItem(ReadinessPlan plan)
             => Item("security.tls-certificates", Sec, "TLS certificates are present, valid and not expiring soon",
-                "Test-PlatformCertificate -Path <file> | Format-List Reasons; New-PlatformCertificate to renew",
+                "Test-PlatformCertificate -Path <file> -CaPath <issuing CA> | Format-List Reasons; New-PlatformCertificate -Authority <CA> to renew; name the CA in Readiness.CertificateAuthorityPaths",
                 $"valid for more than {Words.Number(plan.Settings.CertificateWarningDays)} days (Fail within {Words.Number(plan.Settings.CertificateCriticalDays)})",
                 CertificatesAsync);
 
