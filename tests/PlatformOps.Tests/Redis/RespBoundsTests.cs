@@ -169,5 +169,50 @@ namespace PlatformOps.Tests.Redis
                 }
             }
         }
+
+        [Fact]
+        public async Task A_real_redis_server_still_answers_and_streams_its_snapshot_disk_and_diskless()
+        {
+            // A redis-server of this test's own on a free loopback port (the real judge of the bounded reader).
+            var server = ScratchRedis.FindServer();
+            Assert.True(server != null, "redis-server is not installed (apt-get install redis-server)");
+            var dir = Path.Combine(Path.GetTempPath(), "po-resp-" + Guid.NewGuid().ToString("N")[..8]);
+            Directory.CreateDirectory(dir);
+            var port = RawRedis.FreeLoopbackPort();
+            var psi = new ProcessStartInfo(server!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--bind", "127.0.0.1", "--port", port.ToString(), "--dir", dir, "--save", "", "--appendonly", "no",
+                                      "--requirepass", "resp-test-pw", "--repl-diskless-sync-delay", "0" }) psi.ArgumentList.Add(a);
+            using var process = Process.Start(psi)!;
+            try
+            {
+                Assert.True(await RawRedis.WaitReadyAsync("127.0.0.1", port, "resp-test-pw", TimeSpan.FromSeconds(10), () => process.HasExited, CancellationToken.None));
+                var value = new string('v', 100_000);
+                Assert.Equal("+OK", await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "SET", "big", value));
+                Assert.Equal(value, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "big"));
+                Assert.Equal(string.Empty, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "missing"));
+                Assert.StartsWith("-WRONGPASS", await RawRedis.CommandAsync("127.0.0.1", port, "wrong", CancellationToken.None, "PING"));
+                var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "INFO", "keyspace"));
+                Assert.Equal(1, keys["0"]);
+
+                var target = new RedisTarget("127.0.0.1", port, "resp-test-pw", null);
+                foreach (var diskless in new[] { "no", "yes" })
+                {
+                    Assert.Equal("+OK", await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "CONFIG", "SET", "repl-diskless-sync", diskless));
+                    var file = Path.Combine(dir, $"snap-{diskless}.rdb");
+                    long length;
+                    await using (var output = File.Create(file)) length = await RedisSnapshot.DumpAsync(target, output, CancellationToken.None, TimeSpan.FromSeconds(30));
+                    Assert.Equal(length, new FileInfo(file).Length);
+                    var (counted, partial) = RdbKeyCounter.Count(file);
+                    Assert.False(partial);
+                    Assert.Equal(1, counted["0"]);
+                }
+            }
+            finally
+            {
+                if (!process.HasExited) process.Kill();
+                process.WaitForExit(5000);
+                Directory.Delete(dir, true);
+            }
+        }
     }
 }
