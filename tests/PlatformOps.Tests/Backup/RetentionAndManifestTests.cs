@@ -52,7 +52,7 @@ namespace PlatformOps.Tests.Backup
             var sets = Enumerable.Range(0, 5).Select(i => new PlatformBackupSetBuilder(i, proven: i == 3).Build()).ToList();
             var keepTwo = BackupRetention.Decide(sets, 2, null, false, DateTime.UtcNow);
             Assert.Equal(new[] { "Kept", "Kept", "Remove", "Kept", "Remove" }, keepTwo.Select(d => d.Action).ToArray());
-            Assert.Contains("Test-PlatformBackup -Restore", keepTwo[3].Reason);
+            Assert.Contains("restore was proven", keepTwo[3].Reason);
 
             var forced = BackupRetention.Decide(sets, 2, null, true, DateTime.UtcNow);
             Assert.Equal(new[] { "Kept", "Kept", "Remove", "Remove", "Remove" }, forced.Select(d => d.Action).ToArray());
