@@ -349,7 +349,7 @@ Describe 'Sets made against the Docker lab' -Tag 'Docker' {
             $bad = Test-PlatformBackup -Path $Set.Path -WarningAction SilentlyContinue
             $bad.Passed | Should -BeFalse
             ($bad.Failures | Where-Object Kind -eq 'Manifest').Actual | Should -Be $Owner
-            { Restore-PlatformDatabase -Path $Set.Path -TargetDatabase "${Db}_r" -Confirm:$false -ErrorAction Stop } | Should -Throw
+            { Restore-PlatformDatabase -Path $Set.Path -TargetDatabase "${Db}_r" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PlatformBackupManifestMismatch*'
             Invoke-Sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${Db}_r%'" | Should -Be 0
         }
         finally {
