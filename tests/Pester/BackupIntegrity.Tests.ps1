@@ -333,7 +333,8 @@ Describe 'Sets made against the Docker lab' -Tag 'Docker' {
         foreach ($f in Get-ChildItem $Set.Path -Recurse -Force -File) { stat -c '%a' $f.FullName | Should -Be '600' -Because $f.FullName }
         foreach ($d in Get-ChildItem $Set.Path -Recurse -Force -Directory) { stat -c '%a' $d.FullName | Should -Be '700' -Because $d.FullName }
         Join-Path $Set.Path 'manifest.json.sha256' | Should -Exist
-        sha256sum --check --status (Join-Path $Set.Path 'manifest.json.sha256') 2>$null
+        Push-Location $Set.Path
+        try { sha256sum --check --status manifest.json.sha256; $LASTEXITCODE | Should -Be 0 } finally { Pop-Location }
     }
 
     It 'checks the owner and database in the manifest against the dump''s table of contents' {
