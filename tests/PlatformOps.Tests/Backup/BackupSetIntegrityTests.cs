@@ -98,42 +98,64 @@ namespace PlatformOps.Tests.Backup
             Assert.False(BackupStore.Open(path, null).RestoreProven);
         }
 
+        /// <summary>
+        /// On a throwaway cluster (not the shared lab): the TOC reader against pg_restore --list, the modes of a real set,
+        /// an owner rewritten and re-sealed without a key caught against toc.dat, and Test-PlatformBackup -Restore -WhatIf.
+        /// </summary>
         [Fact]
-        [Trait(Category.Name, Category.Docker)]
-        public void The_toc_reader_agrees_with_pg_restore_on_the_database_and_its_owner()
+        public void A_real_set_is_0600_its_owner_is_checked_against_the_dump_and_WhatIf_restores_nothing()
         {
-            Lab.RequireProfile(Lab.DockerProfile);
-            var db = NewName("toc");
-            var owner = db + "_owner";
-            var root = NewBackupRoot();
-            try
-            {
-                Execute("postgres", $"CREATE ROLE \"{owner}\"");
-                Execute("postgres", $"CREATE DATABASE \"{db}\" OWNER \"{owner}\"");
-                var r = _ps.Invoke("Invoke-PlatformBackup -Path $args[0] -Database $args[1] -SkipRedis -SkipGlobals -Profile $args[2]", root, db, Lab.DockerProfile);
-                r.ShouldSucceed();
-                var set = Assert.Single(r.Objects<PlatformBackupSet>());
-                var dir = Path.Combine(set.Path, set.Manifest.Files.Single().Name);
-                var toc = PgDumpToc.Read(Path.Combine(dir, "toc.dat"));
-                Assert.NotNull(toc);
-                var list = Run("pg_restore", "--list", dir);
-                Assert.Contains($";     dbname: {db}", list);
-                Assert.Contains($"Dump Version: {toc!.Version}", list);
-                Assert.Equal(db, toc.DatabaseName);
-                Assert.Equal(db, toc.DatabaseEntry);
-                Assert.Equal(owner, toc.DatabaseOwner);
-                Assert.Equal(owner, set.Manifest.Files.Single().Owner);
-                // Every file of the set is 0600, every folder 0700 (pg_dump's own files included).
-                Assert.Equal("700", PlatformOps.Common.AtomicFile.ModeOf(set.Path));
-                Assert.All(Directory.GetFiles(set.Path, "*", SearchOption.AllDirectories), f => Assert.Equal("600", PlatformOps.Common.AtomicFile.ModeOf(f)));
-                Assert.All(Directory.GetDirectories(set.Path, "*", SearchOption.AllDirectories), d => Assert.Equal("700", PlatformOps.Common.AtomicFile.ModeOf(d)));
-            }
-            finally
-            {
-                Drop(db);
-                try { Execute("postgres", $"DROP ROLE IF EXISTS \"{owner}\""); } catch (Npgsql.NpgsqlException) { }
-                DeleteFolder(root);
-            }
+            using var pg = new PlatformOps.Tests.Wal.ThrowawayCluster(archiving: false, "bkset");
+            const string db = "shop";
+            const string owner = "shop_owner";
+            pg.Exec($"CREATE ROLE {owner}");
+            pg.Exec($"CREATE DATABASE {db} OWNER {owner}");
+            using (var c = pg.Open(db))
+            using (var cmd = new Npgsql.NpgsqlCommand("CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 50)", c))
+                cmd.ExecuteNonQuery();
+            var r = _ps.Invoke("Invoke-PlatformBackup -Profile $args[0] -Database $args[1] -SkipRedis -ToolMode Host", pg.ProfilePath, db);
+            r.ShouldSucceed();
+            var set = Assert.Single(r.Objects<PlatformBackupSet>());
+            Assert.Equal(BackupManifestSeal.Sealed, set.ManifestSeal);
+            var entry = set.Manifest.Files.Single(f => f.Kind == "Database");
+            var dir = Path.Combine(set.Path, entry.Name);
+
+            // The reader against the outside judge.
+            var toc = PgDumpToc.Read(Path.Combine(dir, "toc.dat"));
+            Assert.NotNull(toc);
+            var list = Run(Path.Combine(PlatformOps.Tests.Wal.ThrowawayCluster.Bin, "pg_restore"), "--list", dir);
+            Assert.Contains($";     dbname: {db}", list);
+            Assert.Contains($"Dump Version: {toc!.Version}", list);
+            Assert.Equal((db, db, owner), (toc.DatabaseName, toc.DatabaseEntry, toc.DatabaseOwner));
+            Assert.Equal(owner, entry.Owner);
+
+            // Every file of the set is 0600 and every folder 0700, pg_dump's own files included.
+            Assert.Equal("700", PlatformOps.Common.AtomicFile.ModeOf(set.Path));
+            Assert.All(Directory.GetFiles(set.Path, "*", SearchOption.AllDirectories), f => Assert.Equal("600", PlatformOps.Common.AtomicFile.ModeOf(f)));
+            Assert.All(Directory.GetDirectories(set.Path, "*", SearchOption.AllDirectories), d => Assert.Equal("700", PlatformOps.Common.AtomicFile.ModeOf(d)));
+
+            var passed = Assert.Single(_ps.Invoke("Test-PlatformBackup -Path $args[0]", set.Path).Objects<BackupTestResult>());
+            Assert.True(passed.Passed, string.Join("; ", passed.Failures));
+            Assert.Contains(passed.Checks, c => c.Kind == "Manifest" && c.Passed && c.Expected == owner);
+
+            // -Restore -WhatIf: no scratch database, no record.
+            File.Delete(Path.Combine(set.Path, BackupVerificationRecord.FileName));
+            var whatIf = _ps.Invoke("Test-PlatformBackup -Path $args[0] -Restore -Profile $args[1] -WhatIf", set.Path, pg.ProfilePath);
+            whatIf.ShouldSucceed();
+            Assert.Empty(whatIf.Objects<BackupTestResult>());
+            Assert.Equal(0L, pg.Scalar<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'pgops_verify_%'"));
+            Assert.False(File.Exists(Path.Combine(set.Path, BackupVerificationRecord.FileName)));
+
+            // Someone without a manifest key gives the restored database another owner and writes a matching seal.
+            var manifestPath = Path.Combine(set.Path, BackupManifest.FileName);
+            ManifestSeal.Write(set.Path, File.ReadAllText(manifestPath).Replace($"\"owner\": \"{owner}\"", "\"owner\": \"postgres\""), null);
+            var failed = Assert.Single(_ps.Invoke("Test-PlatformBackup -Path $args[0] -WarningAction SilentlyContinue", set.Path).Objects<BackupTestResult>());
+            Assert.False(failed.Passed);
+            var bad = Assert.Single(failed.Failures, c => c.Kind == "Manifest");
+            Assert.Equal(("postgres", owner), (bad.Expected, bad.Actual));
+            var restore = _ps.Invoke("Restore-PlatformDatabase -Path $args[0] -TargetDatabase shop_r -Profile $args[1] -ToolMode Host -Confirm:$false", set.Path, pg.ProfilePath);
+            Assert.Equal("PlatformBackupManifestMismatch", restore.ErrorId);
+            Assert.Equal(0L, pg.Scalar<long>("SELECT count(*) FROM pg_database WHERE datname LIKE 'shop_r%'"));
         }
     }
 }
