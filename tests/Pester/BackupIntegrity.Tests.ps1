@@ -297,6 +297,19 @@ Describe '-WhatIf changes nothing' {
         Join-Path $set 'verification.json' | Should -Not -Exist
     }
 
+    It 'Get-PlatformHealthScore -OutFile -WhatIf still scores, and writes neither the file nor the readiness state' {
+        $state = Join-Path $Work 'state'
+        $profilePath = Join-Path $Work 'score.profile.json'
+        Set-Content $profilePath (@{ Name = 'whatif'; Readiness = @{ StatePath = $state } } | ConvertTo-Json)
+        $out = Join-Path $Work 'score.json'
+        $score = Get-PlatformHealthScore -Profile $profilePath -OutFile $out -TimeoutSec 2 -WhatIf
+        $score | Should -Not -BeNullOrEmpty
+        $out | Should -Not -Exist
+        $state | Should -Not -Exist
+        Get-PlatformHealthScore -Profile $profilePath -OutFile $out -TimeoutSec 2 | Out-Null
+        $out | Should -Exist
+    }
+
     It 'Invoke-PlatformTest -OutputFile -WhatIf runs no test and writes no file' {
         $marker = Join-Path $Work 'ran.txt'
         $test = Join-Path $Work 'Marker.Tests.ps1'
@@ -366,10 +379,4 @@ Describe 'Sets made against the Docker lab' -Tag 'Docker' {
         Join-Path $Set.Path 'verification.json' | Should -Not -Exist
     }
 
-    It 'Get-PlatformHealthScore -OutFile -WhatIf writes no file' {
-        $out = Join-Path $LabRoot 'score.json'
-        $score = Get-PlatformHealthScore -OutFile $out -WhatIf
-        $score | Should -Not -BeNullOrEmpty
-        $out | Should -Not -Exist
-    }
 }
