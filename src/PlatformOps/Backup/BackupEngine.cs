@@ -44,6 +44,8 @@ namespace PlatformOps.Backup
         public BackupCompression Compression { get; set; } = BackupCompression.Gzip;
         public int? CompressionLevel { get; set; }
         public int Jobs { get; set; } = Math.Max(1, Environment.ProcessorCount);
+        /// <summary>The manifest key (see <see cref="ManifestSeal.ResolveKey"/>); null to seal with SHA-256 only.</summary>
+        public byte[]? ManifestKey { get; set; }
     }
 
     /// <summary>
@@ -85,12 +87,14 @@ namespace PlatformOps.Backup
                 manifest.CompletedUtc = DateTime.UtcNow;
                 manifest.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 File.Delete(System.IO.Path.Combine(partial, OwnerFile));
-                AtomicFile.WriteAllText(System.IO.Path.Combine(partial, BackupManifest.FileName), manifest.ToJson());
+                // The seal, then the manifest, into the unfinished folder; the rename below is what makes it a set, so a
+                // crash at any point leaves either no set or a set whose manifest is sealed.
+                var manifestSha = ManifestSeal.Write(partial, manifest.ToJson(), request.ManifestKey);
                 var final = System.IO.Path.Combine(root, id);
                 Directory.Move(partial, final);
                 committed = true;
                 progress.Say($"Backup set {id} written to {final} ({BackupProgress.Size(manifest.Files.Sum(f => f.Size))} in {clock.Elapsed.TotalSeconds:0.0} s).");
-                return PlatformBackupSet.From(final, manifest, null);
+                return PlatformBackupSet.From(final, manifest, null, request.ManifestKey != null ? BackupManifestSeal.SealedWithKey : BackupManifestSeal.Sealed, manifestSha);
             }
             catch (IOException ex) when (RedisSnapshot.IsDiskFull(ex))
             {
@@ -380,6 +384,10 @@ namespace PlatformOps.Backup
                     entry.Parts = parts;
                     entry.Size = parts.Sum(p => p.Size);
                     entry.Sha256 = HashingStream.HashListing(parts);
+                    // pg_dump creates its files with its own umask (0644); the set folder around them is 0700 from its
+                    // first moment, so nobody else could open them meanwhile, and they are 0600 before the set exists.
+                    foreach (var file in Directory.GetFiles(temp)) AtomicFile.SetMode(file, 0x180);
+                    AtomicFile.SetMode(temp, 0x1C0);
                     Directory.Move(temp, System.IO.Path.Combine(partial, entry.Name));
                     progress.SetBytes(bytesBefore + entry.Size);
                 };

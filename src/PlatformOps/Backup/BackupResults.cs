@@ -35,12 +35,25 @@ namespace PlatformOps.Backup
         public string? RestoredOn { get; internal set; }
         /// <summary>The manifest as read from disk.</summary>
         public BackupManifest Manifest { get; internal set; } = new BackupManifest();
+        /// <summary>What the seal beside the manifest (manifest.json.sha256) says: SealedWithKey, Sealed, SealedWithoutKey, Missing or Mismatch.</summary>
+        public BackupManifestSeal ManifestSeal { get; internal set; } = BackupManifestSeal.Missing;
+        /// <summary>Why the seal says so.</summary>
+        public string ManifestSealDetail { get; internal set; } = string.Empty;
+        /// <summary>True when the seal vouches for the manifest (SealedWithKey or Sealed); restores refuse a set otherwise.</summary>
+        public bool ManifestTrusted => Backup.ManifestSeal.Trusted(ManifestSeal);
+        /// <summary>The SHA-256 of the manifest's bytes.</summary>
+        public string? ManifestSha256 { get; internal set; }
 
-        public bool RestoreProven => LastRestorePassed == true;
+        /// <summary>
+        /// The set's latest verification passed and a restore test proved it, and its manifest is not known to be
+        /// changed: what Remove-PlatformBackup protects.
+        /// </summary>
+        public bool RestoreProven => LastRestorePassed == true && LastVerifyPassed == true && ManifestSeal != BackupManifestSeal.Mismatch;
 
         public override string ToString() => Path;
 
-        internal static PlatformBackupSet From(string path, BackupManifest manifest, BackupVerificationRecord? record)
+        internal static PlatformBackupSet From(string path, BackupManifest manifest, BackupVerificationRecord? record,
+            BackupManifestSeal seal = BackupManifestSeal.Missing, string? manifestSha256 = null, string sealDetail = "")
         {
             var set = new PlatformBackupSet
             {
@@ -58,8 +71,13 @@ namespace PlatformOps.Backup
                 PostgresVersion = manifest.Postgres?.Version,
                 RedisVersion = manifest.Redis?.Version,
                 Manifest = manifest,
+                ManifestSeal = seal,
+                ManifestSealDetail = sealDetail,
+                ManifestSha256 = manifestSha256,
             };
-            if (record != null)
+            // A record speaks for the manifest it was made with; once the manifest changed, it says nothing.
+            if (record != null && (record.ManifestSha256 == null || manifestSha256 == null
+                                   || string.Equals(record.ManifestSha256, manifestSha256, StringComparison.OrdinalIgnoreCase)))
             {
                 set.LastVerifiedUtc = record.LastVerifiedUtc;
                 set.LastVerifyPassed = record.LastVerifyPassed;

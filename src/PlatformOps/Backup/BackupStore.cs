@@ -22,21 +22,44 @@ namespace PlatformOps.Backup
 
         public static bool IsSet(string path) => File.Exists(System.IO.Path.Combine(path, BackupManifest.FileName));
 
-        /// <summary>Opens one set folder.</summary>
-        public static PlatformBackupSet Open(string path)
+        /// <summary>
+        /// Opens one set folder to use it (restore it): its manifest must pass its seal (PlatformBackupManifestMismatch,
+        /// PlatformBackupManifestUnsealed or PlatformBackupManifestUnsigned otherwise), so a set whose manifest was
+        /// changed is refused before anything is restored.
+        /// </summary>
+        public static PlatformBackupSet Open(string path, byte[]? manifestKey)
         {
-            var full = System.IO.Path.GetFullPath(path);
+            var set = Read(path, manifestKey);
+            if (!set.ManifestTrusted) throw ManifestSeal.Untrusted(set.Path, set.ManifestSeal, set.ManifestSealDetail);
+            return set;
+        }
+
+        /// <summary>Reads one set folder whatever its seal says (Get-PlatformBackup, Test-PlatformBackup); see <see cref="PlatformBackupSet.ManifestSeal"/>.</summary>
+        public static PlatformBackupSet Read(string path, byte[]? manifestKey)
+        {
+            var full = System.IO.Path.GetFullPath(path).TrimEnd('/');
+            if (full.Length == 0) full = "/";
             if (!Directory.Exists(full))
                 throw new PlatformOpsException("PlatformBackupNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, path,
                     $"The backup set '{full}' does not exist.");
             if (!IsSet(full))
                 throw new PlatformOpsException("PlatformBackupNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, path,
                     $"'{full}' is not a backup set: it has no {BackupManifest.FileName} (an unfinished backup never has one).");
-            return PlatformBackupSet.From(full, BackupManifest.Load(full), BackupVerificationRecord.Load(full));
+            return Load(full, manifestKey);
         }
 
-        /// <summary>Every set in a backup folder, newest first. Folders whose manifest cannot be read are reported through <paramref name="problems"/>.</summary>
-        public static List<PlatformBackupSet> List(string root, ICollection<PlatformOpsException>? problems = null)
+        private static PlatformBackupSet Load(string dir, byte[]? manifestKey)
+        {
+            var loaded = BackupManifest.Read(dir, manifestKey);
+            return PlatformBackupSet.From(dir, loaded.Manifest, BackupVerificationRecord.Load(dir), loaded.Seal, loaded.Sha256, loaded.SealDetail);
+        }
+
+        /// <summary>
+        /// Every set in a backup folder, newest first, each with what its seal says. Folders whose manifest cannot be read
+        /// are reported through <paramref name="problems"/>. Set folders that are symbolic links are skipped (reported):
+        /// a set is a real folder inside the backup folder.
+        /// </summary>
+        public static List<PlatformBackupSet> List(string root, byte[]? manifestKey, ICollection<PlatformOpsException>? problems = null)
         {
             var sets = new List<PlatformBackupSet>();
             if (!Directory.Exists(root))
@@ -45,9 +68,15 @@ namespace PlatformOps.Backup
             foreach (var dir in Directory.GetDirectories(root))
             {
                 if (System.IO.Path.GetFileName(dir).StartsWith(".", StringComparison.Ordinal) || !IsSet(dir)) continue;
+                if (ManifestSeal.IsLink(dir))
+                {
+                    problems?.Add(new PlatformOpsException("PlatformBackupSetIsLink", System.Management.Automation.ErrorCategory.SecurityError, dir,
+                        $"'{dir}' is a symbolic link, not a backup set folder: it is ignored. A set is a real folder inside the backup folder."));
+                    continue;
+                }
                 try
                 {
-                    sets.Add(PlatformBackupSet.From(dir, BackupManifest.Load(dir), BackupVerificationRecord.Load(dir)));
+                    sets.Add(Load(dir, manifestKey));
                 }
                 catch (PlatformOpsException ex)
                 {

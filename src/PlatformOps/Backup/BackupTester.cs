@@ -20,6 +20,10 @@ namespace PlatformOps.Backup
         public PgToolMode ToolMode { get; set; } = PgToolMode.Auto;
         public int Jobs { get; set; } = Math.Max(1, Environment.ProcessorCount);
         public ScratchServer ScratchServer { get; set; } = ScratchServer.Platform;
+        /// <summary>Seal a set whose manifest has no seal (or no HMAC while a key is configured) once its files pass.</summary>
+        public bool Seal { get; set; }
+        /// <summary>The manifest key (see <see cref="ManifestSeal.ResolveKey"/>).</summary>
+        public byte[]? ManifestKey { get; set; }
     }
 
     /// <summary>
@@ -35,8 +39,20 @@ namespace PlatformOps.Backup
             if (progress == null) throw new ArgumentNullException(nameof(progress));
             var set = request.Set;
             var clock = Stopwatch.StartNew();
-            var checks = await BackupVerifier.VerifyAsync(set, set.Manifest.Files, progress, cancellationToken).ConfigureAwait(false);
+            // The manifest first: it says what the files should be, so nothing else is checked when it was changed.
+            var manifestCheck = new BackupCheck { Kind = "Manifest", Name = BackupManifest.FileName, Passed = set.ManifestTrusted,
+                Expected = set.ManifestTrusted ? set.ManifestSha256 : null, Actual = set.ManifestSha256, Detail = set.ManifestSealDetail };
+            var checks = new List<BackupCheck> { manifestCheck };
+            if (set.ManifestSeal == BackupManifestSeal.Mismatch)
+            {
+                progress.Warn($"Backup set {set.Id}: its manifest failed its integrity check, so its files were not checked and nothing was restored.");
+                var failed = new BackupTestResult { Id = set.Id, Path = set.Path, Checks = checks, Duration = clock.Elapsed };
+                Record(set, failed, false, progress);
+                return failed;
+            }
+            checks.AddRange(await BackupVerifier.VerifyAsync(set, set.Manifest.Files, progress, cancellationToken).ConfigureAwait(false));
             var result = new BackupTestResult { Id = set.Id, Path = set.Path, FilesChecked = set.Manifest.Files.Count, BytesChecked = progress.Bytes };
+            if (request.Seal && !set.ManifestTrusted && checks.Skip(1).All(c => c.Passed)) SealNow(set, manifestCheck, request.ManifestKey, progress);
             var verified = checks.All(c => c.Passed);
             if (!verified) progress.Warn($"Backup set {set.Id} failed verification: nothing was restored.");
 
@@ -218,13 +234,51 @@ namespace PlatformOps.Backup
             return clock.Elapsed;
         }
 
+        /// <summary>
+        /// Seals (or signs) the manifest of a set whose files just passed, for sets made by 0.1.0: the operator vouches for
+        /// the manifest as it is now. The manifest is read again and must be the one that was checked.
+        /// </summary>
+        private static void SealNow(PlatformBackupSet set, BackupCheck manifestCheck, byte[]? key, BackupProgress progress)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(set.Path, BackupManifest.FileName));
+            if (!string.Equals(ManifestSeal.Sha256(bytes), set.ManifestSha256, StringComparison.Ordinal))
+            {
+                manifestCheck.Detail = "the manifest changed while the set was checked; it was not sealed";
+                return;
+            }
+            ManifestSeal.Reseal(set.Path, bytes, key);
+            set.ManifestSeal = key != null ? BackupManifestSeal.SealedWithKey : BackupManifestSeal.Sealed;
+            set.ManifestSealDetail = $"sealed now by Test-PlatformBackup -Seal ({(key != null ? "SHA-256 and HMAC" : "SHA-256")}), after every file passed";
+            manifestCheck.Passed = true;
+            manifestCheck.Expected = set.ManifestSha256;
+            manifestCheck.Detail = set.ManifestSealDetail;
+            progress.Say($"Backup set {set.Id}: manifest sealed ({ManifestSeal.FileName}).");
+        }
+
+        /// <summary>The result for a set whose manifest cannot even be read because it failed its seal: failed, and recorded so.</summary>
+        internal static BackupTestResult ManifestFailed(string setPath, string detail, BackupProgress progress)
+        {
+            var set = new PlatformBackupSet { Id = Path.GetFileName(setPath.TrimEnd('/')), Path = setPath, ManifestSeal = BackupManifestSeal.Mismatch };
+            try { set.ManifestSha256 = ManifestSeal.Sha256(File.ReadAllBytes(Path.Combine(setPath, BackupManifest.FileName))); }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
+            var result = new BackupTestResult
+            {
+                Id = set.Id,
+                Path = setPath,
+                Checks = new List<BackupCheck> { new BackupCheck { Kind = "Manifest", Name = BackupManifest.FileName, Passed = false, Actual = set.ManifestSha256, Detail = detail } },
+            };
+            Record(set, result, false, progress);
+            return result;
+        }
+
         private static void Record(PlatformBackupSet set, BackupTestResult result, bool restored, BackupProgress progress)
         {
             try
             {
                 var record = BackupVerificationRecord.Load(set.Path) ?? new BackupVerificationRecord();
                 record.LastVerifiedUtc = DateTime.UtcNow;
-                record.LastVerifyPassed = result.Checks.Where(c => c.Kind == "File" || c.Kind == "Archive").All(c => c.Passed);
+                record.LastVerifyPassed = result.Checks.Where(c => c.Kind == "File" || c.Kind == "Archive" || c.Kind == "Manifest").All(c => c.Passed);
+                record.ManifestSha256 = set.ManifestSha256;
                 if (restored)
                 {
                     record.LastRestoreTestUtc = DateTime.UtcNow;

@@ -23,12 +23,28 @@ namespace PlatformOps.Backup
             {
                 var entry = list[i];
                 progress.Step(i + 1, list.Count, $"Checking {entry.Name}");
+                if (!BackupManifest.IsPlainName(entry.Name))
+                {
+                    checks.Add(Fail("File", entry.Name, "the name is not a plain name inside the set; it was not opened"));
+                    continue;
+                }
+                if (ManifestSeal.IsLink(Path.Combine(set.Path, entry.Name)))
+                {
+                    checks.Add(Fail("File", entry.Name, "it is a symbolic link; a set's files must be inside the set, so it was not followed"));
+                    continue;
+                }
                 if (entry.Parts != null)
                 {
                     var folder = Path.Combine(set.Path, entry.Name);
                     if (!Directory.Exists(folder))
                     {
                         checks.Add(Fail("File", entry.Name, "the folder is missing"));
+                        continue;
+                    }
+                    var links = entry.Parts.Where(p => !BackupManifest.IsPlainName(p.Name) || ManifestSeal.IsLink(Path.Combine(folder, p.Name))).Select(p => p.Name).ToList();
+                    if (links.Count > 0)
+                    {
+                        checks.Add(Fail("File", entry.Name, "parts that are symbolic links or not plain names, not followed: " + string.Join(", ", links)));
                         continue;
                     }
                     var partsOk = true;
@@ -47,24 +63,34 @@ namespace PlatformOps.Backup
                     }, cancellationToken)).ToList();
                     await Task.WhenAll(workers).ConfigureAwait(false);
                     foreach (var check in partChecks.Where(c => !c.Passed)) { checks.Add(check); partsOk = false; }
-                    var extra = Directory.GetFiles(folder).Select(Path.GetFileName).Except(entry.Parts.Select(p => p.Name)).ToList();
+                    var extra = Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Except(entry.Parts.Select(p => p.Name)).ToList();
                     if (extra.Count > 0) { checks.Add(Fail("File", entry.Name, "files not in the manifest: " + string.Join(", ", extra))); partsOk = false; }
                     if (HashingStream.HashListing(entry.Parts) != entry.Sha256) { checks.Add(Fail("File", entry.Name, "the manifest's part list does not match its checksum")); partsOk = false; }
                     if (partsOk)
+                    {
                         checks.Add(new BackupCheck { Kind = "File", Name = entry.Name, Passed = true, Expected = entry.Sha256, Actual = entry.Sha256,
                             Detail = $"{entry.Parts.Count} files, {BackupProgress.Size(entry.Size)}, SHA-256 and archives ok" });
+                        if (entry.Kind == BackupKinds.Database) checks.AddRange(CompareWithDump(entry, Path.Combine(folder, "toc.dat")));
+                    }
                     continue;
                 }
                 if (string.Equals(entry.Kind, "Base", StringComparison.OrdinalIgnoreCase))
                 {
                     // A physical base backup: its entry names the data folder and the SHA-256 of PostgreSQL's own
                     // backup_manifest, which in turn checksums every file (pg_verifybackup, Test-PlatformWalArchive).
+                    if (ManifestSeal.IsLink(Path.Combine(set.Path, entry.Name, "backup_manifest")))
+                    {
+                        checks.Add(Fail("File", entry.Name + "/backup_manifest", "it is a symbolic link; a set's files must be inside the set, so it was not followed"));
+                        continue;
+                    }
                     checks.Add(await VerifyFileAsync(Path.Combine(set.Path, entry.Name, "backup_manifest"), entry.Name + "/backup_manifest",
                         new FileInfo(Path.Combine(set.Path, entry.Name, "backup_manifest")) is { Exists: true } f ? f.Length : -1, entry.Sha256, "none", progress, cancellationToken).ConfigureAwait(false));
                     continue;
                 }
                 var path = Path.Combine(set.Path, entry.Name);
-                var result = await VerifyFileAsync(path, entry.Name, entry.Size, entry.Sha256, entry.Format == "Rdb" ? "rdb" : entry.Compression, progress, cancellationToken).ConfigureAwait(false);
+                // A plain dump says what it is in its first line: a database dump, or pg_dumpall's cluster (globals) dump.
+                var header = entry.Format != "Plain" ? null : entry.Kind == BackupKinds.Globals ? "--\n-- PostgreSQL database cluster dump" : "--\n-- PostgreSQL database dump";
+                var result = await VerifyFileAsync(path, entry.Name, entry.Size, entry.Sha256, entry.Format == "Rdb" ? "rdb" : entry.Compression, progress, cancellationToken, header).ConfigureAwait(false);
                 checks.Add(result);
                 if (result.Passed && entry.Kind == BackupKinds.Redis && entry.Keys != null)
                 {
@@ -85,8 +111,41 @@ namespace PlatformOps.Backup
 
         private static BackupCheck Fail(string kind, string name, string detail) => new BackupCheck { Kind = kind, Name = name, Passed = false, Detail = detail };
 
+        /// <summary>
+        /// The values of a Directory dump's manifest entry that its toc.dat also records: the database it was dumped from
+        /// and the owner a restore gives the new database. A manifest edited to name another owner fails here.
+        /// </summary>
+        internal static IEnumerable<BackupCheck> CompareWithDump(BackupFileEntry entry, string tocPath)
+        {
+            PgDumpToc? toc;
+            try
+            {
+                toc = PgDumpToc.Read(tocPath);
+            }
+            catch (Exception ex) when (ex is IOException || ex is InvalidDataException || ex is UnauthorizedAccessException)
+            {
+                return new[] { Fail("Manifest", entry.Name, "the dump's toc.dat cannot be read: " + ex.Message) };
+            }
+            if (toc == null)
+                return new[] { new BackupCheck { Kind = "Manifest", Name = entry.Name, Passed = true, Detail = "the dump's archive version is not one this version reads; database and owner not compared" } };
+            var checks = new List<BackupCheck>();
+            void Compare(string what, string? recorded, string? inDump)
+            {
+                if (recorded == null || inDump == null) return;
+                var same = string.Equals(recorded, inDump, StringComparison.Ordinal);
+                checks.Add(new BackupCheck { Kind = "Manifest", Name = entry.Name, Passed = same, Expected = recorded, Actual = inDump,
+                    Detail = same ? $"the {what} matches the dump's table of contents" : $"the manifest's {what} is not the dump's: the manifest was changed, or belongs to another dump" });
+            }
+            Compare("database", entry.Database, toc.DatabaseName);
+            Compare("database", entry.Database, toc.DatabaseEntry);
+            Compare("owner", entry.Owner, toc.DatabaseOwner);
+            if (entry.Owner != null && toc.DatabaseEntry == null)
+                checks.Add(Fail("Manifest", entry.Name, $"the manifest names the owner '{entry.Owner}' but the dump has no DATABASE entry to confirm it"));
+            return checks;
+        }
+
         private static async Task<BackupCheck> VerifyFileAsync(string path, string name, long size, string sha256, string content, BackupProgress progress,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken, string? expectHeader = null)
         {
             if (!File.Exists(path)) return Fail("File", name, "the file is missing");
             var actualSize = new FileInfo(path).Length;
@@ -110,8 +169,13 @@ namespace PlatformOps.Backup
                 try
                 {
                     var buffer = new byte[1 << 20];
-                    while (await reader.Stream.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false) > 0) { }
+                    var head = new System.IO.MemoryStream();
+                    int read;
+                    while ((read = await reader.Stream.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                        if (head.Length < 256) head.Write(buffer, 0, Math.Min(read, 256 - (int)head.Length));
                     await reader.CompletionAsync().ConfigureAwait(false);
+                    if (expectHeader != null && !System.Text.Encoding.UTF8.GetString(head.ToArray()).Replace("\r\n", "\n").StartsWith(expectHeader, StringComparison.Ordinal))
+                        archiveProblem = $"its content is not what the manifest says it is (a {(expectHeader.Contains("cluster") ? "pg_dumpall globals" : "pg_dump SQL")} script starts with \"{expectHeader.Replace("\n", " ")}\")";
                 }
                 catch (Exception ex) when (ex is InvalidDataException || ex is IOException)
                 {

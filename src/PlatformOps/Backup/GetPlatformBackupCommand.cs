@@ -28,14 +28,18 @@ namespace PlatformOps.Backup
             try
             {
                 var root = BackupStore.ResolveRoot(Path == null ? null : GetUnresolvedProviderPathFromPSPath(Path), EffectiveProfile);
+                var key = ManifestSeal.ResolveKey(EffectiveProfile);
                 if (BackupStore.IsSet(root))
                 {
-                    WriteObject(BackupStore.Open(root));
+                    var one = BackupStore.Read(root, key);
+                    WarnIfUntrusted(one);
+                    WriteObject(one);
                     return;
                 }
                 var problems = new List<PlatformOpsException>();
-                var sets = BackupStore.List(root, problems);
+                var sets = BackupStore.List(root, key, problems);
                 foreach (var problem in problems) Report(problem);
+                foreach (var set in sets) WarnIfUntrusted(set);
                 if (Latest.IsPresent)
                 {
                     if (sets.Count == 0)
@@ -61,6 +65,14 @@ namespace PlatformOps.Backup
             {
                 Fail(ex);
             }
+        }
+
+        private void WarnIfUntrusted(PlatformBackupSet set)
+        {
+            if (set.ManifestTrusted) return;
+            WriteWarning(set.ManifestSeal == BackupManifestSeal.Mismatch
+                ? $"Backup set {set.Id}: its manifest failed its integrity check ({set.ManifestSealDetail}). Do not use it; Test-PlatformBackup and the restores refuse it."
+                : $"Backup set {set.Id}: {set.ManifestSealDetail}. Restores refuse it until 'Test-PlatformBackup -Path {set.Path} -Seal' verifies and seals it.");
         }
     }
 }

@@ -63,7 +63,9 @@ namespace PlatformOps.Backup
                     Jobs = Jobs,
                     ToolMode = ToolMode,
                     Docker = DockerTarget.Resolve(null, null, profile),
+                    ManifestKey = ManifestSeal.ResolveKey(profile),
                 };
+                ManifestSeal.RequireKeyOutside(profile, root);
                 if (!SkipPostgres.IsPresent)
                     request.Postgres = ResolvePostgresTarget();
                 if (!SkipRedis.IsPresent)

@@ -408,6 +408,9 @@ namespace PlatformOps.Backup
         internal static void ThrowIfFailed(PlatformBackupSet set, IEnumerable<BackupCheck> checks)
         {
             var failed = checks.Where(c => !c.Passed).ToList();
+            if (failed.Any(c => c.Kind == "Manifest"))
+                throw new PlatformOpsException("PlatformBackupManifestMismatch", System.Management.Automation.ErrorCategory.SecurityError, set.Path,
+                    $"The manifest of the backup set {set.Id} disagrees with its dump, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail + (c.Expected != null ? $" (manifest {c.Expected}, dump {c.Actual})" : string.Empty)))}");
             if (failed.Count > 0)
                 throw new PlatformOpsException("PlatformBackupChecksumMismatch", System.Management.Automation.ErrorCategory.InvalidData, set.Path,
                     $"The backup set {set.Id} failed verification, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail))}");

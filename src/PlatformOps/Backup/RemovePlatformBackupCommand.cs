@@ -57,13 +57,14 @@ namespace PlatformOps.Backup
                 Fail("PlatformBackupRetentionMissing", ErrorCategory.InvalidArgument, null,
                     "No retention policy: pass -KeepLast and/or -KeepNewerThan, set Backup.Retention in the platform profile, or pipe the sets to remove.");
             var roots = _paths.Count > 0 ? _paths : new List<string> { BackupStore.ResolveRoot(null, EffectiveProfile) };
+            var key = ManifestSeal.ResolveKey(EffectiveProfile);
             foreach (var root in roots)
             {
                 if (BackupStore.IsSet(root))
                     Fail("PlatformBackupPathIsSet", ErrorCategory.InvalidArgument, root,
                         $"'{root}' is one backup set, not a backup folder. To remove it, pipe it: Get-PlatformBackup '{root}' | Remove-PlatformBackup.");
                 var problems = new List<PlatformOpsException>();
-                var sets = BackupStore.List(root, problems);
+                var sets = BackupStore.List(root, key, problems);
                 foreach (var problem in problems) Report(problem);
                 Apply(sets, BackupRetention.Decide(sets, keepLast, keepNewer, Force.IsPresent, DateTime.UtcNow));
                 var stale = BackupEngine.CleanStalePartials(root, null, null);
@@ -73,9 +74,10 @@ namespace PlatformOps.Backup
 
         private void RemoveSelected()
         {
+            var key = ManifestSeal.ResolveKey(EffectiveProfile);
             foreach (var group in _paths.Distinct(StringComparer.Ordinal).GroupBy(p => System.IO.Path.GetDirectoryName(p.TrimEnd('/')) ?? "."))
             {
-                var all = BackupStore.List(group.Key);
+                var all = BackupStore.List(group.Key, key);
                 var wanted = new HashSet<string>(group.Select(p => System.IO.Path.GetFullPath(p).TrimEnd('/')), StringComparer.Ordinal);
                 foreach (var missing in wanted.Where(w => all.All(s => s.Path.TrimEnd('/') != w)))
                     Report("PlatformBackupNotFound", ErrorCategory.ObjectNotFound, missing, $"'{missing}' is not a backup set.");

@@ -36,7 +36,7 @@ namespace PlatformOps.Backup
         {
             try
             {
-                var set = BackupStore.Open(GetUnresolvedProviderPathFromPSPath(Path));
+                var set = BackupStore.Open(GetUnresolvedProviderPathFromPSPath(Path), ManifestSeal.ResolveKey(EffectiveProfile));
                 var request = new DatabaseRestoreRequest
                 {
                     Set = set,

@@ -26,7 +26,7 @@ namespace PlatformOps.Backup
         {
             try
             {
-                var set = BackupStore.Open(GetUnresolvedProviderPathFromPSPath(Path));
+                var set = BackupStore.Open(GetUnresolvedProviderPathFromPSPath(Path), ManifestSeal.ResolveKey(EffectiveProfile));
                 var target = ResolveRedis();
                 var docker = DockerTarget.Resolve(DockerEndpoint, null, EffectiveProfile);
                 var progress = new BackupProgress($"Restore-PlatformRedis {set.Id}");

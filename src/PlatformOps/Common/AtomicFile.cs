@@ -40,11 +40,22 @@ namespace PlatformOps.Common
 
         public void Dispose()
         {
-            _stream?.Dispose();
-            _stream = null;
-            if (!_committed)
+            try
             {
-                try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                // Closing flushes what is still buffered; on a full disk that throws again, and the temporary file
+                // must go all the same (a failed write leaves nothing behind).
+                _stream?.Dispose();
+            }
+            catch (IOException) when (!_committed)
+            {
+            }
+            finally
+            {
+                _stream = null;
+                if (!_committed)
+                {
+                    try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
             }
         }
 

@@ -76,7 +76,11 @@ namespace PlatformOps.Profile
                 Postgres.WalArchive = Rooted(Postgres.WalArchive);
             }
             if (Redis != null) Redis.PasswordFile = Rooted(Redis.PasswordFile);
-            if (Backup != null) Backup.Path = Rooted(Backup.Path);
+            if (Backup != null)
+            {
+                Backup.Path = Rooted(Backup.Path);
+                Backup.ManifestKeyFile = Rooted(Backup.ManifestKeyFile);
+            }
             Readiness?.ResolvePaths(Rooted);
         }
     }
@@ -130,6 +134,8 @@ namespace PlatformOps.Profile
         public string? Path { get; set; }
         /// <summary>The default policy of Remove-PlatformBackup.</summary>
         public BackupRetentionSettings? Retention { get; set; }
+        /// <summary>A key file outside the backup folder: manifests are signed (HMAC-SHA256) with it and checked against it.</summary>
+        public string? ManifestKeyFile { get; set; }
     }
 
     /// <summary>Keep the last KeepLast sets, and/or those newer than KeepDays days.</summary>

@@ -10,7 +10,12 @@ namespace PlatformOps.Readiness
     /// Scores the platform per category and overall from the readiness checklist (run now, or piped in from
     /// Test-PlatformReadiness), lists the checks behind each score, and compares with an earlier score.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "PlatformHealthScore")]
+    /// <remarks>
+    /// SupportsShouldProcess because it writes: -OutFile (which it replaces) and, when it runs the checklist, the
+    /// readiness state it compares the next run with. ConfirmImpact is Medium, like Export-PlatformReport and Out-File:
+    /// it replaces only the file you name. -WhatIf still scores, and writes nothing.
+    /// </remarks>
+    [Cmdlet(VerbsCommon.Get, "PlatformHealthScore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PlatformHealthScore))]
     public sealed class GetPlatformHealthScoreCommand : ReadinessCmdlet
     {
@@ -56,6 +61,7 @@ namespace PlatformOps.Readiness
             if (OutFile != null)
             {
                 var path = GetUnresolvedProviderPathFromPSPath(OutFile);
+                if (ShouldProcess(path, System.IO.File.Exists(path) ? "Replace the file with this score (JSON)" : "Save this score (JSON)"))
                 try
                 {
                     ScoreDocument.From(score).Save(path);
@@ -79,7 +85,8 @@ namespace PlatformOps.Readiness
                 return Score(profile, platform, _piped.Max(c => c.CheckedAt), _piped, MinimumScore, previous);
             }
             var required = RequireProfile();
-            var run = RunChecklist(required);
+            var plan = BuildPlan(required, null);
+            var run = RunChecklist(required, saveState: ShouldProcess(plan.StateDirectory, "Record the containers' restart counts for the next readiness run"));
             return Score(required, run.Platform, run.StartedAt, run.Checks, MinimumScore, previous);
         }
 

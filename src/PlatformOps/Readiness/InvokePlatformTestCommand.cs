@@ -32,7 +32,12 @@ namespace PlatformOps.Readiness
     /// Runs the platform's acceptance suite (Pester tests shipped inside the module that check the live platform
     /// through the profile) and the user's own tests, in a child pwsh; writes NUnit or JUnit XML; returns the result.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "PlatformTest")]
+    /// <remarks>
+    /// SupportsShouldProcess because it runs test files (which may do anything the platform's own tests do), writes
+    /// -OutputFile and records the result for Test-PlatformReadiness. ConfirmImpact is Medium: it replaces only the
+    /// file you name and its own record. -WhatIf runs nothing and writes nothing.
+    /// </remarks>
+    [Cmdlet(VerbsLifecycle.Invoke, "PlatformTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PlatformTestResult))]
     public sealed class InvokePlatformTestCommand : PlatformCmdlet
     {
@@ -102,6 +107,20 @@ namespace PlatformOps.Readiness
                     "Invoke-PlatformTest runs the tests in a child PowerShell and found no pwsh: not this process, not in $PSHOME, not on PATH. Install PowerShell 7, or set $env:PLATFORMOPS_PWSH to its path.");
             request.ModulePath = ModulePath();
             request.PesterPath = LoadedPester();
+
+            // Everything below writes (a temporary profile, the output folder and file, the record): ask first.
+            if (!ExcludeAcceptance && !Directory.Exists(AcceptanceFolder()))
+                Fail("PlatformAcceptanceSuiteMissing", ErrorCategory.ObjectNotFound, AcceptanceFolder(),
+                    $"The acceptance suite is missing from the module ({AcceptanceFolder()}). Reinstall PlatformOps, or use -ExcludeAcceptance with -Path.");
+            var planned = (ExcludeAcceptance ? new List<string>() : new List<string> { "the acceptance suite" })
+                .Concat((profile?.Readiness?.TestPaths ?? new List<string>()).Concat((Path ?? Array.Empty<string>()).Select(GetUnresolvedProviderPathFromPSPath)))
+                .ToList();
+            var output = OutputFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutputFile);
+            if (!ShouldProcess(output ?? request.Platform,
+                    $"Run {string.Join(", ", planned)} in a child pwsh"
+                    + (output != null ? $", write the {OutputFormat} results to '{output}'" : string.Empty)
+                    + (profile != null && !ExcludeAcceptance ? " and record the result for Test-PlatformReadiness" : string.Empty)))
+                return;
 
             var temporaryProfile = (string?)null;
             if (profile != null)

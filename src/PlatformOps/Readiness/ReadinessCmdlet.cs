@@ -41,9 +41,10 @@ namespace PlatformOps.Readiness
         }
 
         /// <summary>Runs the checklist now and writes a verbose line per item.</summary>
-        protected ReadinessRun RunChecklist(PlatformProfile profile, ICollection<ReadinessCategory>? categories = null)
+        protected ReadinessRun RunChecklist(PlatformProfile profile, ICollection<ReadinessCategory>? categories = null, bool saveState = true)
         {
             var plan = BuildPlan(profile, categories);
+            plan.SaveState &= saveState;
             WriteVerbose($"Running the readiness checklist of '{profile.Name}' (state in {plan.StateDirectory}).");
             var run = Await(ct => ReadinessEngine.RunAsync(plan, ct));
             foreach (var check in run.Checks)

@@ -50,14 +50,23 @@ namespace PlatformOps.Wal
 
         public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-        /// <summary>Reads a base backup set's manifest; throws when the folder is not a base backup set.</summary>
-        public static BaseBackupManifest Load(string setPath)
+        /// <summary>
+        /// Reads a base backup set's manifest; throws when the folder is not a base backup set, or when the manifest does
+        /// not pass its seal (manifest.json.sha256, and its HMAC when <paramref name="manifestKey"/> is given) or names
+        /// files outside the set: the WAL positions in it decide what a restore replays.
+        /// </summary>
+        public static BaseBackupManifest Load(string setPath, byte[]? manifestKey)
         {
             var path = System.IO.Path.Combine(setPath, FileName);
             BaseBackupManifest? manifest;
             try
             {
-                manifest = JsonSerializer.Deserialize<BaseBackupManifest>(File.ReadAllText(path), JsonOptions);
+                if (PlatformOps.Backup.ManifestSeal.IsLink(path))
+                    throw new PlatformOpsException("PlatformBackupManifestInvalid", ErrorCategory.InvalidData, setPath, $"The manifest of '{setPath}' is a symbolic link; a set's files must be inside it.");
+                var bytes = File.ReadAllBytes(path);
+                var (seal, detail) = PlatformOps.Backup.ManifestSeal.Check(setPath, bytes, manifestKey);
+                if (!PlatformOps.Backup.ManifestSeal.Trusted(seal)) throw PlatformOps.Backup.ManifestSeal.Untrusted(setPath, seal, detail);
+                manifest = JsonSerializer.Deserialize<BaseBackupManifest>(bytes, JsonOptions);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -70,6 +79,9 @@ namespace PlatformOps.Wal
             if (manifest == null || manifest.BaseBackup == null || !string.Equals(manifest.Kind, KindBase, StringComparison.OrdinalIgnoreCase))
                 throw new PlatformOpsException("PlatformBackupNotBase", ErrorCategory.InvalidArgument, setPath,
                     $"'{setPath}' is not a base backup (kind '{manifest?.Kind}'). Point-in-time recovery needs a set made by Invoke-PlatformBaseBackup.");
+            if (!PlatformOps.Backup.BackupManifest.IsPlainName(manifest.Id) || manifest.Files.Any(f => f == null || !PlatformOps.Backup.BackupManifest.IsPlainName(f.Name)))
+                throw new PlatformOpsException("PlatformBackupManifestInvalid", ErrorCategory.InvalidData, setPath,
+                    $"The manifest of '{setPath}' names an id or a file that is not a plain name inside the set. The set cannot be trusted.");
             return manifest;
         }
     }
@@ -187,7 +199,7 @@ namespace PlatformOps.Wal
             => utc.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 4);
 
         public static async Task<PlatformBaseBackup> RunAsync(PostgresTarget target, string root, string? label, string? platform, bool verify, bool spreadCheckpoint,
-            OperationProgress progress, CancellationToken cancellationToken)
+            OperationProgress progress, CancellationToken cancellationToken, byte[]? manifestKey = null)
         {
             if (target == null) throw new ArgumentNullException(nameof(target));
             if (progress == null) throw new ArgumentNullException(nameof(progress));
@@ -224,6 +236,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
             try
             {
                 Directory.CreateDirectory(partial);
+                AtomicFile.SetMode(partial, 0x1C0); // 0700 from the start: the set is a copy of the whole cluster
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -310,7 +323,8 @@ select current_setting('server_version'), current_setting('server_version_num'):
                 };
                 cancellationToken.ThrowIfCancellationRequested();
                 progress.Phase = "Writing the manifest";
-                AtomicFile.WriteAllText(System.IO.Path.Combine(partial, BaseBackupManifest.FileName), manifest.ToJson());
+                // The seal, then the manifest (both 0600); the rename below is what makes the folder a set.
+                PlatformOps.Backup.ManifestSeal.Write(partial, manifest.ToJson(), manifestKey);
                 Directory.Move(partial, final);
                 committed = true;
                 return PlatformBaseBackup.From(final, manifest);
@@ -391,7 +405,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
         }
 
         /// <summary>The base backup sets of a backup folder, newest first (other kinds of sets are skipped).</summary>
-        public static IList<PlatformBaseBackup> List(string root)
+        public static IList<PlatformBaseBackup> List(string root, byte[]? manifestKey)
         {
             if (!Directory.Exists(root)) return new List<PlatformBaseBackup>();
             var sets = new List<PlatformBaseBackup>();
@@ -400,7 +414,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
                 if (System.IO.Path.GetFileName(dir).StartsWith(".", StringComparison.Ordinal) || !File.Exists(System.IO.Path.Combine(dir, BaseBackupManifest.FileName))) continue;
                 try
                 {
-                    sets.Add(PlatformBaseBackup.From(dir, BaseBackupManifest.Load(dir)));
+                    sets.Add(PlatformBaseBackup.From(dir, BaseBackupManifest.Load(dir, manifestKey)));
                 }
                 catch (PlatformOpsException) { }
             }

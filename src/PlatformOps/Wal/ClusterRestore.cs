@@ -35,6 +35,8 @@ namespace PlatformOps.Wal
         public bool StopAfter { get; set; }
         /// <summary>Folders the restore must never write into (the running cluster's data directory).</summary>
         public IList<string> Protected { get; } = new List<string>();
+        /// <summary>The manifest key (Backup.ManifestKeyFile) the base backup's manifest is checked against; null for its SHA-256 seal only.</summary>
+        public byte[]? ManifestKey { get; set; }
     }
 
     /// <summary>What Restore-PlatformCluster recovered, where the server runs, and how long each part took.</summary>
@@ -88,7 +90,7 @@ namespace PlatformOps.Wal
             if (credentials == null) throw new ArgumentNullException(nameof(credentials));
             if (progress == null) throw new ArgumentNullException(nameof(progress));
             var clock = Stopwatch.StartNew();
-            var manifest = BaseBackupManifest.Load(request.BackupPath);
+            var manifest = BaseBackupManifest.Load(request.BackupPath, request.ManifestKey);
             var info = manifest.BaseBackup!;
             var source = Path.Combine(request.BackupPath, BaseBackupManifest.DataFolder);
             if (!Directory.Exists(source))

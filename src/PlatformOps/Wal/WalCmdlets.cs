@@ -292,11 +292,11 @@ namespace PlatformOps.Wal
                 if (ParameterSetName == BackupSet)
                 {
                     PlatformBaseBackup backup;
-                    if (BackupPath != null) backup = PlatformBaseBackup.From(GetUnresolvedProviderPathFromPSPath(BackupPath), BaseBackupManifest.Load(GetUnresolvedProviderPathFromPSPath(BackupPath)));
+                    if (BackupPath != null) backup = PlatformBaseBackup.From(GetUnresolvedProviderPathFromPSPath(BackupPath), BaseBackupManifest.Load(GetUnresolvedProviderPathFromPSPath(BackupPath), PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile)));
                     else
                     {
                         var root = EffectiveProfile?.Backup?.Path;
-                        var newest = root == null ? null : BaseBackupEngine.List(root).FirstOrDefault();
+                        var newest = root == null ? null : BaseBackupEngine.List(root, PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile)).FirstOrDefault();
                         if (newest == null)
                         {
                             Report("PlatformBackupNotFound", ErrorCategory.ObjectNotFound, root, "No base backup found: pass -BackupPath or -StartSegment, or run Invoke-PlatformBaseBackup.");
@@ -350,9 +350,11 @@ namespace PlatformOps.Wal
             if (!ShouldProcess($"PostgreSQL at {target.Endpoint} into '{root}'", "Take a base backup (pg_basebackup)")) return;
             try
             {
+                var manifestKey = PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile);
+                PlatformOps.Backup.ManifestSeal.RequireKeyOutside(EffectiveProfile, root);
                 var progress = new OperationProgress();
                 var backup = RunWithProgress("Invoke-PlatformBaseBackup", progress,
-                    ct => BaseBackupEngine.RunAsync(target, root, Label, EffectiveProfile?.Name, !NoVerify, SpreadCheckpoint, progress, ct));
+                    ct => BaseBackupEngine.RunAsync(target, root, Label, EffectiveProfile?.Name, !NoVerify, SpreadCheckpoint, progress, ct, manifestKey));
                 if (!backup.ArchivingEnabled)
                     WriteWarning($"archive_mode is off at {target.Endpoint}: this base backup restores to its own end only, not to a later point in time. Run Enable-PlatformWalArchiving.");
                 WriteVerbose($"Base backup {backup.Id}: {backup.SizeBytes / 1048576.0:0.0} MB in {backup.Duration.TotalSeconds:0.0} s, WAL from {backup.StartWal}.");
@@ -416,7 +418,7 @@ namespace PlatformOps.Wal
             if (BackupPath != null) setPath = GetUnresolvedProviderPathFromPSPath(BackupPath);
             else
             {
-                var newest = BaseBackupEngine.List(BackupRoot(null)).FirstOrDefault();
+                var newest = BaseBackupEngine.List(BackupRoot(null), PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile)).FirstOrDefault();
                 if (newest == null)
                 {
                     Fail("PlatformBackupNotFound", ErrorCategory.ObjectNotFound, EffectiveProfile?.Backup?.Path, "No base backup found: pass -BackupPath, or run Invoke-PlatformBaseBackup.");
@@ -426,7 +428,8 @@ namespace PlatformOps.Wal
             }
             try
             {
-                var manifest = BaseBackupManifest.Load(setPath);
+                var manifestKey = PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile);
+                var manifest = BaseBackupManifest.Load(setPath, manifestKey);
                 var archive = ArchivePath != null ? GetUnresolvedProviderPathFromPSPath(ArchivePath) : manifest.BaseBackup?.WalArchive ?? ProfileArchive;
                 if (archive == null)
                 {
@@ -444,6 +447,7 @@ namespace PlatformOps.Wal
                     OsUser = OsUser,
                     Timeout = TimeSpan.FromSeconds(TimeoutSec),
                     StopAfter = Stop,
+                    ManifestKey = manifestKey,
                 };
                 if (EffectiveProfile?.Postgres?.DataDirectory is string running) request.Protected.Add(running);
                 var to = PointInTime == null ? "the end of the archive" : PointInTime.Value.ToUniversalTime().ToString("u", CultureInfo.InvariantCulture);

@@ -182,7 +182,7 @@ namespace PlatformOps.Tests.Backup
                 r.ShouldSucceed();
                 var set = Assert.Single(r.Objects<PlatformBackupSet>());
                 var files = Directory.GetFiles(set.Path, "*", SearchOption.AllDirectories)
-                    .Where(f => !f.EndsWith("manifest.json") && !f.EndsWith("verification.json")).ToList();
+                    .Where(f => !f.EndsWith("manifest.json") && !f.EndsWith("manifest.json.sha256") && !f.EndsWith("verification.json")).ToList();
                 Assert.Contains(files, f => f.EndsWith("toc.dat"));
                 Assert.Contains(files, f => f.EndsWith(".dat.gz"));
                 Assert.Contains(files, f => f.EndsWith("globals.sql.gz"));

@@ -39,12 +39,12 @@ namespace PlatformOps.Tests.Backup
                 DurationSeconds = 5,
                 Files = { new BackupFileEntry { Name = "redis.rdb", Kind = "Redis", Format = "Rdb", Size = 3, Sha256 = "x" } },
             };
-            File.WriteAllText(Path.Combine(path, BackupManifest.FileName), manifest.ToJson());
-            if (restoreProven) new BackupVerificationRecord { LastRestoreTestUtc = completed, LastRestorePassed = true, RestoreSeconds = 1.5 }.Save(path);
+            ManifestSeal.Write(path, manifest.ToJson(), null);
+            if (restoreProven) new BackupVerificationRecord { LastVerifiedUtc = completed, LastVerifyPassed = true, LastRestoreTestUtc = completed, LastRestorePassed = true, RestoreSeconds = 1.5 }.Save(path);
             return id;
         }
 
-        private List<string> Ids() => BackupStore.List(_root).Select(s => s.Id).ToList();
+        private List<string> Ids() => BackupStore.List(_root, null).Select(s => s.Id).ToList();
 
         [Fact]
         public void Retention_keeps_the_last_N_or_the_young_and_never_the_newest_proven_set_unless_forced()
@@ -52,7 +52,7 @@ namespace PlatformOps.Tests.Backup
             var sets = Enumerable.Range(0, 5).Select(i => new PlatformBackupSetBuilder(i, proven: i == 3).Build()).ToList();
             var keepTwo = BackupRetention.Decide(sets, 2, null, false, DateTime.UtcNow);
             Assert.Equal(new[] { "Kept", "Kept", "Remove", "Kept", "Remove" }, keepTwo.Select(d => d.Action).ToArray());
-            Assert.Contains("Test-PlatformBackup -Restore", keepTwo[3].Reason);
+            Assert.Contains("restore was proven", keepTwo[3].Reason);
 
             var forced = BackupRetention.Decide(sets, 2, null, true, DateTime.UtcNow);
             Assert.Equal(new[] { "Kept", "Kept", "Remove", "Remove", "Remove" }, forced.Select(d => d.Action).ToArray());
@@ -123,11 +123,11 @@ namespace PlatformOps.Tests.Backup
             File.WriteAllText(backupManifest, "{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [] }\n");
             var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(backupManifest))).ToLowerInvariant();
             // What Invoke-PlatformBaseBackup writes (src/PlatformOps/Wal/BaseBackup.cs): the same schema, kind "base".
-            File.WriteAllText(Path.Combine(path, "manifest.json"), $$"""
+            ManifestSeal.Write(path, $$"""
                 { "schema": "platformops.backup/1", "id": "{{id}}", "kind": "base", "startedUtc": "{{completed:O}}", "completedUtc": "{{completed:O}}",
                   "durationSeconds": 3, "toolMode": "Host", "files": [ { "name": "data", "kind": "Base", "format": "Physical", "compression": "none", "size": 123, "sha256": "{{sha}}" } ],
                   "baseBackup": { "label": "x", "startLsn": "0/2000028" } }
-                """);
+                """, null);
             var set = Assert.Single(_ps.Invoke("Get-PlatformBackup -Path $args[0]", _root).Objects<PlatformBackupSet>());
             Assert.Equal("Base", set.Kind);
             Assert.Empty(set.Databases);
@@ -177,8 +177,8 @@ namespace PlatformOps.Tests.Backup
         {
             var completed = DateTime.UtcNow.AddDays(-_daysAgo);
             var manifest = new BackupManifest { Id = BackupEngine.NewId(completed), StartedUtc = completed, CompletedUtc = completed };
-            var record = _proven ? new BackupVerificationRecord { LastRestorePassed = true } : null;
-            return PlatformBackupSet.From("/nowhere/" + manifest.Id, manifest, record);
+            var record = _proven ? new BackupVerificationRecord { LastVerifyPassed = true, LastRestorePassed = true } : null;
+            return PlatformBackupSet.From("/nowhere/" + manifest.Id, manifest, record, BackupManifestSeal.Sealed);
         }
     }
 }

@@ -29,13 +29,20 @@ namespace PlatformOps.Readiness
             try
             {
                 var sets = await context.Shared<IReadOnlyList<PlatformBackupSet>>("backups", () =>
-                    Task.FromResult<IReadOnlyList<PlatformBackupSet>>(BackupStore.List(BackupStore.ResolveRoot(null, context.Plan.Profile)))).ConfigureAwait(false);
+                    Task.FromResult<IReadOnlyList<PlatformBackupSet>>(BackupStore.List(BackupStore.ResolveRoot(null, context.Plan.Profile), ManifestKeyOrNone(context.Plan.Profile)))).ConfigureAwait(false);
                 return (sets, null);
             }
             catch (PlatformOpsException ex) when (!primary)
             {
                 return (null, d.Skip($"not measured: {ex.Message} (see 'A backup newer than the target age exists')"));
             }
+        }
+
+        /// <summary>The manifest key when one is configured and usable; a broken key setting only makes the seals read as unsigned here.</summary>
+        private static byte[]? ManifestKeyOrNone(PlatformOps.Profile.PlatformProfile profile)
+        {
+            try { return ManifestSeal.ResolveKey(profile); }
+            catch (PlatformOpsException) { return null; }
         }
 
         private static string Describe(PlatformBackupSet set)
