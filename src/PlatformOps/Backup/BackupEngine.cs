@@ -357,7 +357,7 @@ namespace PlatformOps.Backup
                 Ctype = db.Ctype,
             };
             var bytesBefore = progress.Bytes;
-            var args = new List<string> { "--snapshot=" + snapshot, "-d", db.Name };
+            var args = new List<string> { "--snapshot=" + snapshot, "-d", LibpqConnInfo.Database(db.Name) };
             Task<ProcessResult> dump;
             Func<Task>? finish;
             if (request.Format == BackupFormat.Directory)
@@ -474,7 +474,7 @@ namespace PlatformOps.Backup
         private static async Task<BackupFileEntry> DumpGlobalsAsync(PostgresTarget target, PgTools tools, bool superuser, string partial,
             string applicationName, BackupProgress progress, CancellationToken cancellationToken)
         {
-            var args = new List<string> { "--globals-only", "-l", target.Database };
+            var args = new List<string> { "--globals-only", "-l", LibpqConnInfo.Database(target.Database) };
             if (!superuser)
             {
                 args.Add("--no-role-passwords");

@@ -127,7 +127,7 @@ namespace PlatformOps.Backup
             if (entry.Format == nameof(BackupFormat.Directory))
             {
                 var folder = tools.RequirePathFor(Path.Combine(setPath, entry.Name), "the backup set");
-                var arguments = new List<string> { "-d", database, "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error" };
+                var arguments = new List<string> { "-d", LibpqConnInfo.Database(database), "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error" };
                 if (withoutRoles) { arguments.Add("--no-owner"); arguments.Add("--no-acl"); }
                 arguments.Add(folder);
                 var spec = tools.Spec("pg_restore", applicationName, arguments);
@@ -136,7 +136,7 @@ namespace PlatformOps.Backup
             }
             else
             {
-                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", database });
+                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", LibpqConnInfo.Database(database) });
                 spec.Environment["PGOPTIONS"] = RestoreOptions;
                 using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
                 result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
@@ -165,7 +165,7 @@ namespace PlatformOps.Backup
         public static async Task<(int Errors, string Detail)> RestoreGlobalsAsync(PgTools tools, string setPath, BackupFileEntry entry, string maintenanceDatabase,
             string applicationName, CancellationToken cancellationToken)
         {
-            var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-d", maintenanceDatabase });
+            var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-d", LibpqConnInfo.Database(maintenanceDatabase) });
             using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
             var result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
             var errors = result.StandardError.Split('\n').Where(l => l.IndexOf("ERROR:", StringComparison.Ordinal) >= 0).ToList();
