@@ -162,7 +162,7 @@ namespace PlatformOps.Backup
             return removed;
         }
 
-        private static bool OwnerAlive(string dir)
+        internal static bool OwnerAlive(string dir)
         {
             try
             {
@@ -179,7 +179,7 @@ namespace PlatformOps.Backup
         }
 
         /// <summary>A killed process whose parent has not reaped it still has a pid; on Linux its state is Z.</summary>
-        private static bool IsZombie(int pid)
+        internal static bool IsZombie(int pid)
         {
             var stat = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat";
             if (!File.Exists(stat)) return false;
@@ -356,6 +356,7 @@ namespace PlatformOps.Backup
                 Collate = db.Collate,
                 Ctype = db.Ctype,
             };
+            entry.Properties = await DatabasePropertiesIo.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
             var bytesBefore = progress.Bytes;
             var args = new List<string> { "--snapshot=" + snapshot, "-d", LibpqConnInfo.Database(db.Name) };
             Task<ProcessResult> dump;

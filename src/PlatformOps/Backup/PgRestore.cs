@@ -68,7 +68,10 @@ namespace PlatformOps.Backup
         /// <summary>Creates an empty database with the encoding, locale and owner the manifest recorded (the locale is dropped if this server lacks it).</summary>
         public static async Task CreateAsync(NpgsqlConnection admin, string name, BackupFileEntry entry, Action<string> warn, CancellationToken cancellationToken)
         {
-            var owner = entry.Owner != null && await RoleExistsAsync(admin, entry.Owner, cancellationToken).ConfigureAwait(false) ? $" OWNER {Pg.Ident(entry.Owner)}" : string.Empty;
+            var ownerExists = entry.Owner != null && await RoleExistsAsync(admin, entry.Owner, cancellationToken).ConfigureAwait(false);
+            var owner = ownerExists ? $" OWNER {Pg.Ident(entry.Owner!)}" : string.Empty;
+            if (entry.Owner != null && !ownerExists)
+                warn($"The owner of '{entry.Database}', role '{entry.Owner}', does not exist on this server: '{name}' is owned by the restoring user. Restore the roles with -IncludeGlobals, or ALTER DATABASE ... OWNER TO afterwards.");
             var encoding = entry.Encoding != null ? $" ENCODING '{entry.Encoding.Replace("'", "''")}'" : string.Empty;
             var locale = entry.Collate != null && entry.Ctype != null
                 ? $" LC_COLLATE '{entry.Collate.Replace("'", "''")}' LC_CTYPE '{entry.Ctype.Replace("'", "''")}'" : string.Empty;
@@ -161,16 +164,41 @@ namespace PlatformOps.Backup
                     $"Restoring '{entry.Name}' into database '{database}' failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
         }
 
-        /// <summary>Runs the globals script (roles, memberships). Statements that fail, such as roles that exist already, are counted, not fatal.</summary>
-        public static async Task<(int Errors, string Detail)> RestoreGlobalsAsync(PgTools tools, string setPath, BackupFileEntry entry, string maintenanceDatabase,
+        /// <summary>Reads a globals script and keeps what creates the roles and tablespaces this server lacks (all of it for existing roles with <paramref name="overwriteRoles"/>).</summary>
+        public static async Task<GlobalsPlan> PlanGlobalsAsync(NpgsqlConnection admin, string setPath, BackupFileEntry entry, bool overwriteRoles,
+            CancellationToken cancellationToken)
+        {
+            string script;
+            using (var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression))
+            using (var text = new StreamReader(reader.Stream, new System.Text.UTF8Encoding(false)))
+            {
+                script = await text.ReadToEndAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            var roles = await NamesAsync(admin, "SELECT rolname FROM pg_roles", cancellationToken).ConfigureAwait(false);
+            var tablespaces = await NamesAsync(admin, "SELECT spcname FROM pg_tablespace", cancellationToken).ConfigureAwait(false);
+            return GlobalsScript.Filter(script, roles, tablespaces, overwriteRoles);
+        }
+
+        private static async Task<HashSet<string>> NamesAsync(NpgsqlConnection admin, string sql, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            using var command = new NpgsqlCommand(sql, admin);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
+            return names;
+        }
+
+        /// <summary>Runs a filtered globals script (see <see cref="PlanGlobalsAsync"/>). Statements that fail are counted, not fatal.</summary>
+        public static async Task<(int Errors, string Detail)> RestoreGlobalsAsync(PgTools tools, GlobalsPlan globals, string maintenanceDatabase,
             string applicationName, CancellationToken cancellationToken)
         {
             var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-d", LibpqConnInfo.Database(maintenanceDatabase) });
-            using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
-            var result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
+            using var input = new MemoryStream(new System.Text.UTF8Encoding(false).GetBytes(globals.Script));
+            var result = await tools.RunAsync(spec, cancellationToken, input: input, output: Stream.Null).ConfigureAwait(false);
             var errors = result.StandardError.Split('\n').Where(l => l.IndexOf("ERROR:", StringComparison.Ordinal) >= 0).ToList();
             if (!result.Succeeded)
-                throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, entry.Name,
+                throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, "globals",
                     $"Restoring the globals failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
             return (errors.Count, string.Join(" | ", errors.Take(3).Select(e => e.Trim())));
         }

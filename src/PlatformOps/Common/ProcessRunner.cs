@@ -65,11 +65,12 @@ namespace PlatformOps.Common
                 else psi.Environment[pair.Key] = pair.Value;
             }
 
+            ChildLauncher.DieWithThisProcess(psi);
             var clock = Stopwatch.StartNew();
             using var process = new Process { StartInfo = psi };
             try
             {
-                process.Start();
+                ChildLauncher.Start(process);
             }
             catch (System.ComponentModel.Win32Exception ex)
             {
