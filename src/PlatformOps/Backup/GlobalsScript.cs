@@ -34,7 +34,8 @@ namespace PlatformOps.Backup
             Tablespace,
         }
 
-        public static GlobalsPlan Filter(string script, ISet<string> existingRoles, ISet<string> existingTablespaces, bool overwriteRoles)
+        /// <param name="currentUser">The role the restore is logged in as: never changed, even with <paramref name="overwriteRoles"/> (a new password or NOLOGIN would cut the restore off half-way).</param>
+        public static GlobalsPlan Filter(string script, ISet<string> existingRoles, ISet<string> existingTablespaces, bool overwriteRoles, string? currentUser = null)
         {
             var plan = new GlobalsPlan();
             var output = new StringBuilder();
@@ -47,8 +48,9 @@ namespace PlatformOps.Backup
                     if (existingRoles.Contains(name))
                     {
                         // CREATE ROLE of an existing role only fails; everything else would change it.
-                        keep = overwriteRoles && !creates;
-                        var list = overwriteRoles ? plan.Overwritten : plan.Skipped;
+                        var overwrite = overwriteRoles && name != currentUser;
+                        keep = overwrite && !creates;
+                        var list = overwrite ? plan.Overwritten : plan.Skipped;
                         if (!list.Contains(name)) list.Add(name);
                     }
                     else if (creates && !plan.Created.Contains(name))

@@ -16,6 +16,11 @@ namespace PlatformOps.Backup
         /// <summary>Session settings for the restore's own connections: bigger sorts for index builds, no wait for WAL flush per commit.</summary>
         internal const string RestoreOptions = "-c maintenance_work_mem=128MB -c synchronous_commit=off";
 
+        /// <summary>The restore's session settings for this server: from PostgreSQL 14 on, a backend also checks every second that
+        /// its client is still there, so a killed restore's COPY ends at once instead of when it next reads.</summary>
+        internal static string RestoreOptionsFor(PgTools tools)
+            => tools.ServerMajor >= 14 ? RestoreOptions + " -c client_connection_check_interval=1000" : RestoreOptions;
+
         public static async Task<NpgsqlConnection> OpenAdminAsync(PostgresTarget server, CancellationToken cancellationToken)
         {
             PlatformOpsException? last = null;
@@ -134,13 +139,13 @@ namespace PlatformOps.Backup
                 if (withoutRoles) { arguments.Add("--no-owner"); arguments.Add("--no-acl"); }
                 arguments.Add(folder);
                 var spec = tools.Spec("pg_restore", applicationName, arguments);
-                spec.Environment["PGOPTIONS"] = RestoreOptions;
+                spec.Environment["PGOPTIONS"] = RestoreOptionsFor(tools);
                 result = await tools.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", LibpqConnInfo.Database(database) });
-                spec.Environment["PGOPTIONS"] = RestoreOptions;
+                spec.Environment["PGOPTIONS"] = RestoreOptionsFor(tools);
                 using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
                 result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
                 try
@@ -177,7 +182,8 @@ namespace PlatformOps.Backup
             }
             var roles = await NamesAsync(admin, "SELECT rolname FROM pg_roles", cancellationToken).ConfigureAwait(false);
             var tablespaces = await NamesAsync(admin, "SELECT spcname FROM pg_tablespace", cancellationToken).ConfigureAwait(false);
-            return GlobalsScript.Filter(script, roles, tablespaces, overwriteRoles);
+            var currentUser = (string?)await Pg.ScalarAsync(admin, "SELECT current_user::text", cancellationToken).ConfigureAwait(false);
+            return GlobalsScript.Filter(script, roles, tablespaces, overwriteRoles, currentUser);
         }
 
         private static async Task<HashSet<string>> NamesAsync(NpgsqlConnection admin, string sql, CancellationToken cancellationToken)

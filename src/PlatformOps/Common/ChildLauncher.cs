@@ -11,11 +11,14 @@ namespace PlatformOps.Common
 {
     /// <summary>
     /// Makes the tools PlatformOps starts (pg_dump, pg_restore, psql, compressors, ...) die with the process that
-    /// started them, even when it is killed with SIGKILL and has no chance to clean up. On Linux each child is started
-    /// through util-linux's <c>setpriv --pdeathsig KILL</c>, which asks the kernel to send it SIGKILL when its parent
-    /// goes away. The kernel means the parent THREAD, and .NET forks from the thread that calls Process.Start, so every
-    /// child is started from one dedicated thread that lives as long as the process: a pool thread that retires after
-    /// a quiet minute would otherwise kill a long restore with it. Elsewhere (or without setpriv) children start as before.
+    /// started them, even when it is killed with SIGKILL and has no chance to clean up, together with the workers they
+    /// fork (pg_restore -j, pg_dump -j). On Linux each child is started as
+    /// <c>setpriv --pdeathsig TERM -- setsid /bin/sh -c GUARD tool args</c>: the kernel sends the guard shell SIGTERM when
+    /// its parent goes away, and the guard, leader of a process group of its own, kills that whole group (the tool and
+    /// its workers). The kernel means the parent THREAD, and .NET forks from the thread that calls Process.Start, so
+    /// every child is started from one dedicated thread that lives as long as the process: a pool thread that retires
+    /// after a quiet minute would otherwise kill a long restore with it. Elsewhere (or without setpriv and setsid)
+    /// children start as before.
     /// </summary>
     internal static class ChildLauncher
     {
@@ -23,6 +26,13 @@ namespace PlatformOps.Common
             new BlockingCollection<(Process, TaskCompletionSource<bool>)>();
 
         private static readonly string[] SetprivCandidates = { "/usr/bin/setpriv", "/bin/setpriv" };
+        private static readonly string[] SetsidCandidates = { "/usr/bin/setsid", "/bin/setsid" };
+
+        /// <summary>The guard: on SIGTERM (its parent died) kill its process group; else run the tool (stdin passed on through fd 3) and exit with its status.</summary>
+        internal const string Guard =
+            "trap 'trap - TERM; kill -KILL 0' TERM; exec 3<&0; \"$@\" <&3 3<&- & p=$!; exec 3<&-; wait \"$p\"";
+
+        private static readonly Lazy<string?> Setsid = new Lazy<string?>(() => SetsidCandidates.FirstOrDefault(File.Exists));
         private static readonly Lazy<string?> Setpriv = new Lazy<string?>(FindSetpriv);
         private static readonly Lazy<Thread> Launcher = new Lazy<Thread>(StartThread);
 
@@ -36,9 +46,33 @@ namespace PlatformOps.Common
             if (setpriv == null || Environment.GetEnvironmentVariable("PLATFORMOPS_NO_PDEATHSIG") == "1") return;
             var program = Resolve(psi.FileName);
             if (program == null) return; // let Process.Start report it as before
-            psi.Arguments = "--pdeathsig KILL -- " + ProcessRunner.Quote(program) + (psi.Arguments.Length > 0 ? " " + psi.Arguments : string.Empty);
+            var setsid = Setsid.Value;
+            var tool = ProcessRunner.Quote(program) + (psi.Arguments.Length > 0 ? " " + psi.Arguments : string.Empty);
+            psi.Arguments = setsid == null || !File.Exists("/bin/sh")
+                ? "--pdeathsig KILL -- " + tool
+                : "--pdeathsig TERM -- " + setsid + " /bin/sh -c " + ProcessRunner.Quote(Guard) + " platformops-guard " + tool;
             psi.FileName = setpriv;
         }
+
+        /// <summary>Kills a child and, when it leads a process group of its own (the guard), that whole group.</summary>
+        public static void Kill(Process process)
+        {
+            try
+            {
+                // The result does not matter: the group may be gone already.
+                if (Setpriv.Value != null && Setsid.Value != null && !process.HasExited) _ = NativeKill(-process.Id, 9);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException || ex is InvalidOperationException) { }
+            try
+            {
+                if (!process.HasExited) process.Kill();
+            }
+            catch (InvalidOperationException) { }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        private static extern int NativeKill(int pid, int signal);
 
         /// <summary>Starts the process from the launcher thread on Linux (so that parent-death signals track this process), else here.</summary>
         public static void Start(Process process)

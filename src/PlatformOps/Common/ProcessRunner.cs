@@ -78,7 +78,7 @@ namespace PlatformOps.Common
                     $"Cannot start '{spec.FileName}': {ex.Message}. Is it installed and on PATH?", ex);
             }
 
-            using var kill = cancellationToken.Register(() => { try { if (!process.HasExited) process.Kill(); } catch (InvalidOperationException) { } });
+            using var kill = cancellationToken.Register(() => { ChildLauncher.Kill(process); });
             var stderr = new StringBuilder();
             var stderrTask = Task.Run(async () =>
             {
@@ -134,7 +134,7 @@ namespace PlatformOps.Common
             }
             catch
             {
-                try { if (!process.HasExited) process.Kill(); } catch (InvalidOperationException) { }
+                ChildLauncher.Kill(process);
                 throw;
             }
         }
