@@ -136,13 +136,14 @@ namespace PlatformOps.Common
 
         /// <summary>
         /// The watchdog: runs "$@" in the background with stdin from /dev/null, and a shell loop that reads the real stdin
-        /// (fd 3) until it ends, then kills the tool. The tool's exit code is the exec's.
+        /// (fd 3) until it ends, then kills the exec's whole process group (an exec'd process leads its own group and
+        /// session), so the tool's forked workers (pg_restore -j) go too. The tool's exit code is the exec's.
         /// </summary>
         internal const string Watchdog =
             "exec 3<&0\n" +
             "\"$@\" </dev/null 3<&- &\n" +
             "p=$!\n" +
-            "{ while read -r _ <&3; do :; done; kill -KILL \"$p\"; } >/dev/null 2>&1 &\n" +
+            "{ while read -r _ <&3; do :; done; kill -KILL 0; } >/dev/null 2>&1 &\n" +
             "w=$!\n" +
             "exec 3<&- </dev/null\n" +
             "wait \"$p\"; rc=$?\n" +

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Text;
 using Npgsql;
@@ -120,5 +122,56 @@ namespace PlatformOps.Tests.Backup
             Assert.Equal(3, Rows(victim, "t"));
             Assert.DoesNotContain(DatabasesLike("%\\_restoring\\_%"), d => d.Contains(r));
         }
+
+        [Fact]
+        public void A_killed_restore_with_container_tools_takes_pg_restore_and_its_workers_with_it()
+        {
+            var db = Prefix + "slowc_" + Guid.NewGuid().ToString("N")[..6];
+            var target = db + "_copy";
+            _databases.Add(db);
+            _databases.Add(target);
+            Execute("postgres", $"CREATE DATABASE {Ident(db)}");
+            Execute(db, "CREATE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SELECT true'");
+            Execute(db, "CREATE TABLE t (x int CHECK (public.slow(x))); INSERT INTO t SELECT generate_series(1, 4000)");
+            Execute(db, "CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SELECT pg_sleep(0.05) IS NOT NULL'");
+            var set = Backup(new[] { db }, "-ToolMode Container");
+
+            using var child = RestoreIsolatedTests.StartPwsh(
+                $"Import-PlatformProfile '{Lab.DockerProfile}' | Out-Null; Restore-PlatformDatabase -Path '{set.Path}' -TargetDatabase '{target}' -ToolMode Container -Jobs 2 -Confirm:$false");
+            int[] tools;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                do
+                {
+                    tools = RestoreIsolatedTests.ToolPids("pg_restore", set.Path);
+                    if (tools.Length >= 3) break; // the leader and two workers
+                    System.Threading.Thread.Sleep(200);
+                }
+                while (clock.Elapsed < TimeSpan.FromSeconds(90));
+                Assert.True(tools.Length >= 3, $"pg_restore -j 2 did not start in the container: {tools.Length} process(es)");
+                // kill -9 the pwsh (and the dotnet host that started it): nothing of ours runs any more.
+                foreach (var pid in PwshTree(child.Id)) { try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } }
+                foreach (var pid in tools) RestoreIsolatedTests.AssertGoneWithin(pid, TimeSpan.FromSeconds(5), "pg_restore in the container");
+            }
+            finally
+            {
+                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                child.WaitForExit(10_000);
+            }
+            var staging = DatabasesLike(target + "\\_restoring\\_%");
+            var left = Assert.Single(staging);
+            var listed = _ps.Invoke("Remove-PlatformBackupLeftover -Path $args[0] -WhatIf", _root);
+            listed.ShouldSucceed();
+            Assert.Contains(listed.Objects<PlatformBackupLeftover>(), l => l.Name == left && l.Kind == BackupLeftovers.StagingDatabase && l.Action == "Skipped");
+            _databases.Add(left);
+        }
+
+        private static List<int> PwshTree(int pid)
+            => PlatformOps.Common.DockerExec.Descendants(pid).Where(p =>
+            {
+                try { return Path.GetFileName(File.ReadAllText($"/proc/{p}/cmdline").Split('\0')[0]) is "dotnet" or "pwsh"; }
+                catch (IOException) { return false; }
+            }).Append(pid).ToList();
     }
 }
