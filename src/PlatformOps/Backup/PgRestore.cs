@@ -276,7 +276,12 @@ namespace PlatformOps.Backup
             var max = 63 - suffix.Length;
             if (System.Text.Encoding.UTF8.GetByteCount(prefix) > max)
             {
-                while (System.Text.Encoding.UTF8.GetByteCount(prefix) > max) prefix = prefix.Substring(0, prefix.Length - 1);
+                while (System.Text.Encoding.UTF8.GetByteCount(prefix) > max)
+                {
+                    prefix = prefix.Substring(0, prefix.Length - 1);
+                    // Never half of a surrogate pair (an emoji): that is no character at all.
+                    if (prefix.Length > 0 && char.IsHighSurrogate(prefix[prefix.Length - 1])) prefix = prefix.Substring(0, prefix.Length - 1);
+                }
             }
             return prefix + suffix;
         }

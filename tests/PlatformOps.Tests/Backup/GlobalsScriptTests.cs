@@ -82,6 +82,16 @@ CREATE TABLESPACE ts2 OWNER postgres LOCATION '/y';
             Assert.Contains("GRANT gone_r TO keep_r GRANTED BY postgres;", plan.Script);
         }
 
+        [Fact]
+        public void Staging_names_are_cut_to_63_bytes_between_characters()
+        {
+            // 41 bytes, then 4-byte emoji: 44 bytes fit before the suffix, which ends between the two halves of the first emoji.
+            var name = PgRestore.Name(new string('x', 41) + "😀😀😀😀😀😀", "_restoring_0123abcd");
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(name) <= 63);
+            Assert.Equal(name, System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(name))); // no lone surrogate
+            Assert.Equal(new string('x', 41) + "_restoring_0123abcd", name);
+        }
+
         [Theory]
         [InlineData("search_path", "\"$user\", public, \"Odd \"\"Schema\"\"\"", "'$user', 'public', 'Odd \"Schema\"'")]
         [InlineData("statement_timeout", "5s", "'5s'")]
