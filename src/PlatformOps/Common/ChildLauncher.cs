@@ -71,6 +71,20 @@ namespace PlatformOps.Common
             catch (System.ComponentModel.Win32Exception) { }
         }
 
+        /// <summary>Sends a signal to a process (Unix); false when it could not be sent (gone, not ours, or not Unix).</summary>
+        public static bool Signal(int pid, int signal)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || pid <= 0) return false;
+            try
+            {
+                return NativeKill(pid, signal) == 0;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
+
         [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         private static extern int NativeKill(int pid, int signal);
 

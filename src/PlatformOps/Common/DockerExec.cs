@@ -135,22 +135,29 @@ namespace PlatformOps.Common
         }
 
         /// <summary>
-        /// The watchdog: runs "$@" in the background with stdin from /dev/null, and a shell loop that reads the real stdin
-        /// (fd 3) until it ends, then kills the exec's whole process group (an exec'd process leads its own group and
-        /// session), so the tool's forked workers (pg_restore -j) go too. The tool's exit code is the exec's.
+        /// The watchdog: runs "$@" in the background with stdin from /dev/null, and a shell loop (a builtin, no process of
+        /// its own) that reads the real stdin (fd 3) until it ends, then sends the tool SIGTERM: pg_dump and pg_restore
+        /// then cancel their queries, pass the signal to their -j workers and exit with status 1. The shell outlives and
+        /// reaps everything it started, and nothing is ever sent SIGKILL: in a container whose PID 1 is the postmaster
+        /// (the usual postgres image, and the lab's), a process orphaned to PID 1 that dies of a signal makes PostgreSQL
+        /// treat it as a crashed backend and restart every session. The tool's exit status is the exec's.
         /// </summary>
         internal const string Watchdog =
             "exec 3<&0\n" +
             "\"$@\" </dev/null 3<&- &\n" +
             "p=$!\n" +
-            "{ while read -r _ <&3; do :; done; kill -KILL 0; } >/dev/null 2>&1 &\n" +
+            "{ while read -r _ <&3; do :; done; kill -TERM \"$p\"; } >/dev/null 2>&1 &\n" +
             "w=$!\n" +
             "exec 3<&- </dev/null\n" +
             "wait \"$p\"; rc=$?\n" +
-            "kill \"$w\" 2>/dev/null\n" +
+            "kill \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null\n" +
             "exit $rc\n";
 
-        /// <summary>Ends an exec'd process and its children (the watchdog's tool): Docker has no "kill exec" call, so kill the host pids when the engine is on this machine.</summary>
+        /// <summary>
+        /// Stops an exec'd tool: SIGTERM to the processes below the exec's own (the watchdog shell, which then reaps them
+        /// and exits), never SIGKILL (see <see cref="Watchdog"/>). Docker has no "kill exec" call, so this needs the engine
+        /// on this machine; elsewhere the closed attach ends the watchdog's stdin, which does the same.
+        /// </summary>
         private static async Task KillAsync(DockerClient client, string execId)
         {
             try
@@ -158,19 +165,14 @@ namespace PlatformOps.Common
                 var inspected = await client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
                 if (!inspected.Running || inspected.Pid <= 0) return;
                 if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
-                foreach (var pid in Descendants((int)inspected.Pid).Append((int)inspected.Pid))
-                {
-                    try
-                    {
-                        using var process = Process.GetProcessById(pid);
-                        process.Kill();
-                    }
-                    catch (Exception) { }
-                }
+                var below = Descendants((int)inspected.Pid);
+                // Without the watchdog (a tool fed from stdin) the exec's own process is the tool.
+                foreach (var pid in below.Count > 0 ? below : new List<int> { (int)inspected.Pid })
+                    ChildLauncher.Signal(pid, 15);
             }
             catch (Exception)
             {
-                // Already gone, or the engine is remote: the closed attach ends a process that writes to stdout.
+                // Already gone, or the engine is remote: the closed attach ends the watchdog's stdin.
             }
         }
 

@@ -136,6 +136,9 @@ namespace PlatformOps.Tests.Backup
             Execute(db, "CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SELECT pg_sleep(0.05) IS NOT NULL'");
             var set = Backup(new[] { db }, "-ToolMode Container");
 
+            // A session that must survive: a process orphaned to the container's PID 1 (the postmaster) that dies of a
+            // signal would make PostgreSQL restart every session as after a backend crash.
+            using var witness = Open();
             using var child = RestoreIsolatedTests.StartPwsh(
                 $"Import-PlatformProfile '{Lab.DockerProfile}' | Out-Null; Restore-PlatformDatabase -Path '{set.Path}' -TargetDatabase '{target}' -ToolMode Container -Jobs 2 -Confirm:$false");
             int[] tools;
@@ -159,6 +162,7 @@ namespace PlatformOps.Tests.Backup
                 try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
                 child.WaitForExit(10_000);
             }
+            using (var ping = new NpgsqlCommand("SELECT 1", witness)) Assert.Equal(1, ping.ExecuteScalar());
             var staging = DatabasesLike(target + "\\_restoring\\_%");
             var left = Assert.Single(staging);
             var listed = _ps.Invoke("Remove-PlatformBackupLeftover -Path $args[0] -WhatIf", _root);
