@@ -18,6 +18,7 @@
         'Get-PlatformBackup'
         'Invoke-PlatformBackup'
         'Remove-PlatformBackup'
+        'Remove-PlatformBackupLeftover'
         'Test-PlatformBackup'
         'Invoke-PlatformBaseBackup'
         'Get-PlatformCertificate'

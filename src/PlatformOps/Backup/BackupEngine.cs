@@ -166,7 +166,7 @@ namespace PlatformOps.Backup
             return removed;
         }
 
-        private static bool OwnerAlive(string dir)
+        internal static bool OwnerAlive(string dir)
         {
             try
             {
@@ -183,7 +183,7 @@ namespace PlatformOps.Backup
         }
 
         /// <summary>A killed process whose parent has not reaped it still has a pid; on Linux its state is Z.</summary>
-        private static bool IsZombie(int pid)
+        internal static bool IsZombie(int pid)
         {
             var stat = "/proc/" + pid.ToString(CultureInfo.InvariantCulture) + "/stat";
             if (!File.Exists(stat)) return false;
@@ -360,8 +360,9 @@ namespace PlatformOps.Backup
                 Collate = db.Collate,
                 Ctype = db.Ctype,
             };
+            entry.Properties = await DatabasePropertiesIo.ReadAsync(connection, cancellationToken).ConfigureAwait(false);
             var bytesBefore = progress.Bytes;
-            var args = new List<string> { "--snapshot=" + snapshot, "-d", db.Name };
+            var args = new List<string> { "--snapshot=" + snapshot, "-d", LibpqConnInfo.Database(db.Name) };
             Task<ProcessResult> dump;
             Func<Task>? finish;
             if (request.Format == BackupFormat.Directory)
@@ -482,7 +483,7 @@ namespace PlatformOps.Backup
         private static async Task<BackupFileEntry> DumpGlobalsAsync(PostgresTarget target, PgTools tools, bool superuser, string partial,
             string applicationName, BackupProgress progress, CancellationToken cancellationToken)
         {
-            var args = new List<string> { "--globals-only", "-l", target.Database };
+            var args = new List<string> { "--globals-only", "-l", LibpqConnInfo.Database(target.Database) };
             if (!superuser)
             {
                 args.Add("--no-role-passwords");

@@ -204,6 +204,8 @@ namespace PlatformOps.Backup
         /// <summary>Database only: exact row count of every table, taken in the dump's snapshot.</summary>
         public List<TableRowCount>? Tables { get; set; }
         public long? LargeObjects { get; set; }
+        /// <summary>Database only: the database's own privileges, settings, connection limit and comment (pg_dump keeps them only with --create). Absent in sets made before 0.2.0.</summary>
+        public DatabaseProperties? Properties { get; set; }
         /// <summary>Redis only: keys per database number, read from the RDB file itself.</summary>
         public Dictionary<string, long>? Keys { get; set; }
         /// <summary>Redis only: true when the RDB holds types whose keys cannot be counted without loading it.</summary>

@@ -100,7 +100,7 @@ namespace PlatformOps.Backup
     /// <summary>One check made by Test-PlatformBackup.</summary>
     public sealed class BackupCheck
     {
-        /// <summary>File, Archive, Restore, RowCount or KeyCount.</summary>
+        /// <summary>File, Archive, Restore, RowCount, KeyCount or Properties (the database-level privileges and settings apply).</summary>
         public string Kind { get; internal set; } = string.Empty;
         public string Name { get; internal set; } = string.Empty;
         public bool Passed { get; internal set; }
@@ -145,6 +145,14 @@ namespace PlatformOps.Backup
         public bool GlobalsRestored { get; internal set; }
         /// <summary>Statements of the globals script that failed, typically roles that already exist.</summary>
         public int GlobalsErrors { get; internal set; }
+        /// <summary>-IncludeGlobals: the roles the restore created.</summary>
+        public IReadOnlyList<string> RolesCreated { get; internal set; } = Array.Empty<string>();
+        /// <summary>-IncludeGlobals: the roles that existed and were left as they are.</summary>
+        public IReadOnlyList<string> RolesSkipped { get; internal set; } = Array.Empty<string>();
+        /// <summary>-IncludeGlobals -OverwriteRoles: the roles that existed and were set back to the backup's attributes, passwords and memberships.</summary>
+        public IReadOnlyList<string> RolesOverwritten { get; internal set; } = Array.Empty<string>();
+        /// <summary>The database-level privileges, settings and connection limit given to the restored database (from the manifest).</summary>
+        public IReadOnlyList<string> PropertiesRestored { get; internal set; } = Array.Empty<string>();
         public int TablesVerified { get; internal set; }
         public long RowsVerified { get; internal set; }
         public TimeSpan Duration { get; internal set; }

@@ -97,13 +97,20 @@ namespace PlatformOps.Backup
                 for (var i = 0; i < databases.Count; i++)
                 {
                     var entry = databases[i];
-                    var scratch = PgRestore.Name("pgops_verify_" + (entry.Database ?? "db"), "_" + set.Id.Replace("-", "_").ToLowerInvariant());
+                    // A random token: the scratch name never matches a database this run did not create.
+                    var scratch = PgRestore.Name("pgops_verify_" + (entry.Database ?? "db"),
+                        "_" + Guid.NewGuid().ToString("N").Substring(0, 4) + "_" + set.Id.Replace("-", "_").ToLowerInvariant());
                     progress.Step(i + 1, databases.Count, $"Restoring {entry.Database} into scratch database {scratch}");
                     var clock = Stopwatch.StartNew();
+                    var created = false;
                     try
                     {
-                        await PgRestore.DropAsync(admin, scratch, serverMajor, cancellationToken).ConfigureAwait(false);
+                        if (await PgRestore.ExistsAsync(admin, scratch, cancellationToken).ConfigureAwait(false))
+                            throw new PlatformOpsException("PlatformBackupStagingExists", System.Management.Automation.ErrorCategory.ResourceExists, scratch,
+                                $"A database named '{scratch}' exists already; it is left alone. Run the test again.");
                         await PgRestore.CreateAsync(admin, scratch, entry, progress.Warn, cancellationToken).ConfigureAwait(false);
+                        created = true;
+                        await BackupLeftovers.MarkAsync(admin, scratch, BackupLeftovers.VerifyDatabase, set.Id, cancellationToken).ConfigureAwait(false);
                         await PgRestore.RestoreEntryAsync(tools, set.Path, entry, scratch, request.Jobs, applicationName, cancellationToken).ConfigureAwait(false);
                         clock.Stop();
                         elapsed += clock.Elapsed;
@@ -113,6 +120,7 @@ namespace PlatformOps.Backup
                         checks.AddRange(compare);
                         result.TablesCompared += tables;
                         result.RowsCompared += rows;
+                        await CheckPropertiesAsync(admin, scratch, entry, checks, progress, cancellationToken).ConfigureAwait(false);
                     }
                     catch (PlatformOpsException ex)
                     {
@@ -124,7 +132,7 @@ namespace PlatformOps.Backup
                     }
                     finally
                     {
-                        await PgRestore.DropQuietlyAsync(server, scratch, serverMajor).ConfigureAwait(false);
+                        if (created) await PgRestore.DropQuietlyAsync(server, scratch, serverMajor).ConfigureAwait(false);
                     }
                 }
             }
@@ -150,7 +158,10 @@ namespace PlatformOps.Backup
             var globals = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Globals);
             if (globals != null)
             {
-                var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, set.Path, globals, "postgres", applicationName, cancellationToken).ConfigureAwait(false);
+                GlobalsPlan plan;
+                using (var scratchAdmin = await scratch.Target.OpenAsync(cancellationToken).ConfigureAwait(false))
+                    plan = await PgRestore.PlanGlobalsAsync(scratchAdmin, set.Path, globals, overwriteRoles: false, cancellationToken).ConfigureAwait(false);
+                var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, plan, "postgres", applicationName, cancellationToken).ConfigureAwait(false);
                 checks.Add(new BackupCheck { Kind = "Restore", Name = globals.Name, Passed = true,
                     Detail = errors == 0 ? "roles restored into the scratch cluster" : $"roles restored into the scratch cluster; {errors} statement(s) failed (existing roles): {detail}" });
             }
@@ -177,6 +188,7 @@ namespace PlatformOps.Backup
                     checks.AddRange(compare);
                     result.TablesCompared += tables;
                     result.RowsCompared += rows;
+                    await CheckPropertiesAsync(admin, name, entry, checks, progress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (PlatformOpsException ex)
                 {
@@ -193,6 +205,33 @@ namespace PlatformOps.Backup
                 Pg.Release(admin);
             }
             return elapsed;
+        }
+
+        /// <summary>Applies the database's own privileges and settings to the scratch copy, as a restore would, and records whether they apply.</summary>
+        private static async Task CheckPropertiesAsync(Npgsql.NpgsqlConnection admin, string scratch, BackupFileEntry entry, List<BackupCheck> checks,
+            BackupProgress progress, CancellationToken cancellationToken)
+        {
+            var name = entry.Database ?? entry.Name;
+            if (entry.Properties == null)
+            {
+                checks.Add(new BackupCheck { Kind = "Properties", Name = name, Passed = true,
+                    Detail = "the set records no database-level privileges or settings (made before 0.2.0): a restore gives the defaults" });
+                return;
+            }
+            var skipped = new List<string>();
+            try
+            {
+                var applied = await DatabasePropertiesIo.ApplyAsync(admin, scratch, entry.Properties, skipped.Add, cancellationToken).ConfigureAwait(false);
+                foreach (var s in skipped) progress.Warn(s);
+                checks.Add(new BackupCheck { Kind = "Properties", Name = name, Passed = true,
+                    Detail = $"{applied.Count} privilege(s) and setting(s) apply ({DatabaseRestore.DescribeProperties(entry.Properties)})"
+                             + (skipped.Count > 0 ? $"; {skipped.Count} skipped for roles this server lacks" : string.Empty) });
+            }
+            catch (Npgsql.PostgresException ex)
+            {
+                checks.Add(new BackupCheck { Kind = "Properties", Name = name, Passed = false,
+                    Detail = $"the database's own privileges or settings cannot be applied: {ex.SqlState} {ex.MessageText}" });
+            }
         }
 
         private static async Task<TimeSpan> RestoreRedisAsync(PlatformBackupSet set, BackupFileEntry entry, List<BackupCheck> checks, BackupTestResult result,

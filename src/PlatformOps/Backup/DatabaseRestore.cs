@@ -16,6 +16,8 @@ namespace PlatformOps.Backup
         /// <summary>The name to restore under; default: the source database's own name (in place).</summary>
         public string? TargetDatabase { get; set; }
         public bool IncludeGlobals { get; set; }
+        /// <summary>With IncludeGlobals: also set roles that exist back to the backup's attributes, passwords and memberships.</summary>
+        public bool OverwriteRoles { get; set; }
         /// <summary>End the sessions connected to the database being replaced.</summary>
         public bool TerminateConnections { get; set; }
         public PostgresTarget Server { get; set; } = null!;
@@ -30,6 +32,7 @@ namespace PlatformOps.Backup
         internal DatabaseRestoreRequest Request { get; set; } = new DatabaseRestoreRequest();
         internal BackupFileEntry Entry { get; set; } = new BackupFileEntry();
         internal BackupFileEntry? Globals { get; set; }
+        internal GlobalsPlan? GlobalsPlan { get; set; }
         public string SourceDatabase { get; internal set; } = string.Empty;
         public string TargetDatabase { get; internal set; } = string.Empty;
         public string StagingDatabase { get; internal set; } = string.Empty;
@@ -37,6 +40,10 @@ namespace PlatformOps.Backup
         public bool TargetExists { get; internal set; }
         public int Sessions { get; internal set; }
         public IReadOnlyList<string> Steps { get; internal set; } = new List<string>();
+        /// <summary>-IncludeGlobals: the roles that will be created, and those that exist and will be left as they are (or reset, with -OverwriteRoles).</summary>
+        public IReadOnlyList<string> RolesToCreate { get; internal set; } = new List<string>();
+        public IReadOnlyList<string> RolesToSkip { get; internal set; } = new List<string>();
+        public IReadOnlyList<string> RolesToOverwrite { get; internal set; } = new List<string>();
     }
 
     /// <summary>
@@ -80,7 +87,14 @@ namespace PlatformOps.Backup
             RedisRestore.ThrowIfFailed(set, checks);
 
             var target = request.TargetDatabase ?? entry.Database!;
-            var shortId = set.Id.Substring(set.Id.Length - 4);
+            if (System.Text.Encoding.UTF8.GetByteCount(target) > 63)
+                throw new PlatformOpsException("PlatformBackupTargetNameInvalid", System.Management.Automation.ErrorCategory.InvalidArgument, target,
+                    $"The database name '{target}' is {System.Text.Encoding.UTF8.GetByteCount(target)} bytes long; PostgreSQL names are at most 63 bytes. Choose a shorter -TargetDatabase.");
+            if (request.OverwriteRoles && !request.IncludeGlobals)
+                throw new PlatformOpsException("PlatformBackupOverwriteRolesWithoutGlobals", System.Management.Automation.ErrorCategory.InvalidArgument, set.Path,
+                    "-OverwriteRoles only applies with -IncludeGlobals: add -IncludeGlobals, or leave -OverwriteRoles out.");
+            // A fresh random token: a staging name never matches a database this run did not create.
+            var token = Guid.NewGuid().ToString("N").Substring(0, 8);
             var plan = new DatabaseRestorePlan
             {
                 Request = request,
@@ -88,13 +102,23 @@ namespace PlatformOps.Backup
                 Globals = globals,
                 SourceDatabase = entry.Database!,
                 TargetDatabase = target,
-                StagingDatabase = PgRestore.Name(target, "_restoring_" + shortId),
-                ReplacedDatabase = PgRestore.Name(target, "_replaced_" + shortId),
+                StagingDatabase = PgRestore.Name(target, "_restoring_" + token),
+                ReplacedDatabase = PgRestore.Name(target, "_replaced_" + token),
             };
             using (var admin = await PgRestore.OpenAdminAsync(request.Server, cancellationToken).ConfigureAwait(false))
             {
                 plan.TargetExists = await PgRestore.ExistsAsync(admin, target, cancellationToken).ConfigureAwait(false);
                 if (plan.TargetExists) plan.Sessions = await PgRestore.SessionsAsync(admin, target, cancellationToken).ConfigureAwait(false);
+                if (globals != null)
+                {
+                    plan.GlobalsPlan = await PgRestore.PlanGlobalsAsync(admin, set.Path, globals, request.OverwriteRoles, cancellationToken).ConfigureAwait(false);
+                    plan.RolesToCreate = plan.GlobalsPlan.Created;
+                    plan.RolesToSkip = plan.GlobalsPlan.Skipped;
+                    plan.RolesToOverwrite = plan.GlobalsPlan.Overwritten;
+                }
+                foreach (var leftover in await BackupLeftovers.FindDatabasesAsync(admin, request.Server.Endpoint, cancellationToken).ConfigureAwait(false))
+                    if (leftover.OwnerRunning != true)
+                        progress.Warn($"Database '{leftover.Name}' ({BackupProgress.Size(leftover.SizeBytes ?? 0)}) was left by a {leftover.Kind} run of process {leftover.Owner} that {(leftover.OwnerRunning == false ? "has ended" : "may have ended")}: remove it with Remove-PlatformBackupLeftover.");
             }
             if (plan.TargetExists && plan.Sessions > 0 && !request.TerminateConnections)
                 throw new PlatformOpsException("PlatformDatabaseInUse", System.Management.Automation.ErrorCategory.ResourceBusy, target,
@@ -105,9 +129,19 @@ namespace PlatformOps.Backup
             {
                 $"Restore from backup set {set.Id}: the SHA-256 of {string.Join(" and ", toVerify.Select(e => e.Name))} was checked just now and matches",
             };
-            if (globals != null) steps.Add($"Restore globals (roles, memberships) from {globals.Name}; roles that exist are kept");
+            if (plan.GlobalsPlan != null)
+            {
+                var g = plan.GlobalsPlan;
+                steps.Add($"Restore globals from {globals!.Name}: create {(g.Created.Count == 0 ? "no role" : "role(s) " + string.Join(", ", g.Created))}"
+                          + (g.Skipped.Count > 0 ? $"; leave the existing role(s) {string.Join(", ", g.Skipped)} as they are (-OverwriteRoles resets them)" : string.Empty)
+                          + (g.Overwritten.Count > 0 ? $"; RESET the existing role(s) {string.Join(", ", g.Overwritten)} to the backup's attributes, passwords and memberships" : string.Empty)
+                          + (g.TablespacesSkipped.Count > 0 ? $"; leave the existing tablespace(s) {string.Join(", ", g.TablespacesSkipped)} as they are" : string.Empty));
+            }
             steps.Add($"Create database '{plan.StagingDatabase}' ({entry.Encoding}, {entry.Collate}) and restore '{entry.Name}' into it ({entry.Format}{(entry.Format == nameof(BackupFormat.Directory) ? $", {request.Jobs} jobs" : string.Empty)})");
             steps.Add($"Compare the row counts of {entry.Tables?.Count ?? 0} tables with the manifest");
+            steps.Add(entry.Properties == null
+                ? "The set records no database-level privileges or settings (made before 0.2.0): the database gets the defaults (PUBLIC may connect)"
+                : $"Give '{plan.StagingDatabase}' the database's own privileges, settings and comment ({DescribeProperties(entry.Properties)})");
             if (plan.TargetExists)
             {
                 if (plan.Sessions > 0) steps.Add($"End {plan.Sessions} session(s) connected to '{target}'");
@@ -146,18 +180,30 @@ namespace PlatformOps.Backup
                 if (plan.Globals != null)
                 {
                     progress.Step(++step, total, "Restoring globals");
-                    var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, request.Set.Path, plan.Globals, admin.Database, applicationName, cancellationToken).ConfigureAwait(false);
+                    // Planned again now: a role created or dropped since the plan is seen as it is.
+                    var globals = await PgRestore.PlanGlobalsAsync(admin, request.Set.Path, plan.Globals, request.OverwriteRoles, cancellationToken).ConfigureAwait(false);
+                    var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, globals, admin.Database, applicationName, cancellationToken).ConfigureAwait(false);
                     result.GlobalsRestored = true;
                     result.GlobalsErrors = errors;
-                    if (errors > 0) progress.Say($"Globals: {errors} statement(s) failed, usually roles that exist already: {detail}");
+                    result.RolesCreated = globals.Created;
+                    result.RolesSkipped = globals.Skipped;
+                    result.RolesOverwritten = globals.Overwritten;
+                    if (globals.Skipped.Count > 0)
+                        progress.Say($"Globals: left the existing role(s) {string.Join(", ", globals.Skipped)} as they are (-OverwriteRoles resets them to the backup).");
+                    if (errors > 0) progress.Warn($"Globals: {errors} statement(s) failed: {detail}");
                 }
 
+                var created = false;
                 var swapped = false;
                 try
                 {
                     progress.Step(++step, total, $"Restoring {plan.SourceDatabase} into {plan.StagingDatabase}");
-                    await PgRestore.DropAsync(admin, plan.StagingDatabase, serverMajor, cancellationToken).ConfigureAwait(false);
+                    if (await PgRestore.ExistsAsync(admin, plan.StagingDatabase, cancellationToken).ConfigureAwait(false))
+                        throw new PlatformOpsException("PlatformBackupStagingExists", System.Management.Automation.ErrorCategory.ResourceExists, plan.StagingDatabase,
+                            $"A database named '{plan.StagingDatabase}' exists already; it was not made by this restore and is left alone. Run the restore again (it picks another name).");
                     await PgRestore.CreateAsync(admin, plan.StagingDatabase, plan.Entry, progress.Warn, cancellationToken).ConfigureAwait(false);
+                    created = true;
+                    await BackupLeftovers.MarkAsync(admin, plan.StagingDatabase, BackupLeftovers.StagingDatabase, request.Set.Id, cancellationToken).ConfigureAwait(false);
                     await PgRestore.RestoreEntryAsync(tools, request.Set.Path, plan.Entry, plan.StagingDatabase, request.Jobs, applicationName, cancellationToken).ConfigureAwait(false);
 
                     progress.Step(++step, total, "Comparing row counts");
@@ -169,19 +215,30 @@ namespace PlatformOps.Backup
                     result.TablesVerified = tables;
                     result.RowsVerified = rows;
 
+                    // The database's own privileges and settings, last: a recorded statement_timeout or read-only default would hinder the load.
+                    if (plan.Entry.Properties != null)
+                        result.PropertiesRestored = await DatabasePropertiesIo.ApplyAsync(admin, plan.StagingDatabase, plan.Entry.Properties, progress.Warn, cancellationToken).ConfigureAwait(false);
+                    else
+                        progress.Warn($"The backup set {request.Set.Id} was made before 0.2.0 and records no database-level privileges or settings of '{plan.SourceDatabase}': " +
+                                      $"'{plan.TargetDatabase}' has the defaults (PUBLIC may connect). Check them (\\l+ in psql) and set them again.");
+
                     progress.Step(++step, total, $"Putting {plan.TargetDatabase} in place");
                     cancellationToken.ThrowIfCancellationRequested();
                     var exists = await PgRestore.ExistsAsync(admin, plan.TargetDatabase, cancellationToken).ConfigureAwait(false);
+                    await SwapAsync(admin, plan, exists, request.TerminateConnections, cancellationToken).ConfigureAwait(false);
+                    swapped = true;
+                    result.Replaced = exists;
                     if (exists)
                     {
-                        await SwapAsync(admin, plan, serverMajor, request.TerminateConnections, cancellationToken).ConfigureAwait(false);
-                        result.Replaced = true;
+                        try
+                        {
+                            await PgRestore.DropAsync(admin, plan.ReplacedDatabase, serverMajor, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Npgsql.PostgresException ex)
+                        {
+                            progress.Warn($"'{plan.TargetDatabase}' was restored, but the database it replaced, now '{plan.ReplacedDatabase}', could not be dropped ({ex.MessageText}): remove it with Remove-PlatformBackupLeftover.");
+                        }
                     }
-                    else
-                    {
-                        await Pg.ExecuteAsync(admin, $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {Pg.Ident(plan.TargetDatabase)}", cancellationToken).ConfigureAwait(false);
-                    }
-                    swapped = true;
                 }
                 catch (Npgsql.PostgresException ex)
                 {
@@ -190,19 +247,30 @@ namespace PlatformOps.Backup
                 }
                 finally
                 {
-                    if (!swapped) await PgRestore.DropQuietlyAsync(server, plan.StagingDatabase, serverMajor).ConfigureAwait(false);
+                    // Only the database this run created; never one that merely has the staging name.
+                    if (created && !swapped) await PgRestore.DropQuietlyAsync(server, plan.StagingDatabase, serverMajor).ConfigureAwait(false);
                 }
             }
             result.Duration = clock.Elapsed;
             return result;
         }
 
-        /// <summary>Closes the old database to new sessions, ends the ones there (when allowed), renames it away, renames the staging one in, drops the old.</summary>
-        private static async Task SwapAsync(Npgsql.NpgsqlConnection admin, DatabaseRestorePlan plan, int serverMajor, bool terminate, CancellationToken cancellationToken)
+        /// <summary>
+        /// Closes the old database to new sessions, ends the ones there (when allowed), then in one transaction renames it
+        /// away (marked, so a killed run leaves it recognisable), renames the staging one in and gives it its own comment.
+        /// </summary>
+        private static async Task SwapAsync(Npgsql.NpgsqlConnection admin, DatabaseRestorePlan plan, bool targetExists, bool terminate, CancellationToken cancellationToken)
         {
             var target = Pg.Ident(plan.TargetDatabase);
+            var comment = plan.Entry.Properties?.Comment;
+            var finalComment = $"COMMENT ON DATABASE {target} IS {(comment == null ? "NULL" : DatabasePropertiesIo.Literal(comment))}";
+            if (!targetExists)
+            {
+                await InTransactionAsync(admin, cancellationToken,
+                    $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {target}", finalComment).ConfigureAwait(false);
+                return;
+            }
             await Pg.ExecuteAsync(admin, $"ALTER DATABASE {target} ALLOW_CONNECTIONS false", cancellationToken).ConfigureAwait(false);
-            var renamed = false;
             try
             {
                 var sessions = await PgRestore.SessionsAsync(admin, plan.TargetDatabase, cancellationToken).ConfigureAwait(false);
@@ -215,22 +283,41 @@ namespace PlatformOps.Backup
                     for (var i = 0; i < 50 && await PgRestore.SessionsAsync(admin, plan.TargetDatabase, cancellationToken).ConfigureAwait(false) > 0; i++)
                         await Task.Delay(100, cancellationToken).ConfigureAwait(false);
                 }
-                await Pg.ExecuteAsync(admin, $"ALTER DATABASE {target} RENAME TO {Pg.Ident(plan.ReplacedDatabase)}", cancellationToken).ConfigureAwait(false);
-                renamed = true;
-                await Pg.ExecuteAsync(admin, $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {target}", cancellationToken).ConfigureAwait(false);
+                await InTransactionAsync(admin, cancellationToken,
+                    $"ALTER DATABASE {target} RENAME TO {Pg.Ident(plan.ReplacedDatabase)}",
+                    $"COMMENT ON DATABASE {Pg.Ident(plan.ReplacedDatabase)} IS {DatabasePropertiesIo.Literal(BackupLeftovers.Marker(BackupLeftovers.ReplacedDatabase, plan.Request.Set.Id))}",
+                    $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {target}",
+                    finalComment).ConfigureAwait(false);
             }
             catch
             {
-                if (renamed)
-                {
-                    try { await Pg.ExecuteAsync(admin, $"ALTER DATABASE {Pg.Ident(plan.ReplacedDatabase)} RENAME TO {target}", CancellationToken.None).ConfigureAwait(false); }
-                    catch (Npgsql.PostgresException) { }
-                }
                 try { await Pg.ExecuteAsync(admin, $"ALTER DATABASE {target} ALLOW_CONNECTIONS true", CancellationToken.None).ConfigureAwait(false); }
                 catch (Npgsql.PostgresException) { }
                 throw;
             }
-            await PgRestore.DropAsync(admin, plan.ReplacedDatabase, serverMajor, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static async Task InTransactionAsync(Npgsql.NpgsqlConnection admin, CancellationToken cancellationToken, params string[] statements)
+        {
+            using var transaction = admin.BeginTransaction();
+            foreach (var sql in statements)
+            {
+                using var command = new Npgsql.NpgsqlCommand(sql, admin, transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        internal static string DescribeProperties(DatabaseProperties p)
+        {
+            var parts = new List<string>();
+            parts.Add(p.Acl == null ? "default privileges" : p.Acl.Count == 0 ? "no privileges for anyone but superusers"
+                : "privileges: " + string.Join(", ", p.Acl.GroupBy(g => g.Grantee ?? "PUBLIC").Select(g => g.Key + "=" + string.Join("/", g.Select(x => x.Privilege)))));
+            if (p.Settings != null && p.Settings.Count > 0)
+                parts.Add("settings: " + string.Join(", ", p.Settings.Select(x => (x.Role == null ? string.Empty : x.Role + ": ") + x.Name + "=" + x.Value)));
+            if (p.ConnectionLimit.HasValue) parts.Add("connection limit " + p.ConnectionLimit.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (p.Comment != null) parts.Add("a comment");
+            return string.Join("; ", parts);
         }
     }
 }

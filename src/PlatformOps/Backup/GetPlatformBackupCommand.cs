@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
 using PlatformOps.Common;
 
 namespace PlatformOps.Backup
@@ -40,6 +41,7 @@ namespace PlatformOps.Backup
                 var sets = BackupStore.List(root, key, problems);
                 foreach (var problem in problems) Report(problem);
                 foreach (var set in sets) WarnIfUntrusted(set);
+                WarnAboutLeftovers(root);
                 if (Latest.IsPresent)
                 {
                     if (sets.Count == 0)
@@ -73,6 +75,33 @@ namespace PlatformOps.Backup
             WriteWarning(set.ManifestSeal == BackupManifestSeal.Mismatch
                 ? $"Backup set {set.Id}: its manifest failed its integrity check ({set.ManifestSealDetail}). Do not use it; Test-PlatformBackup and the restores refuse it."
                 : $"Backup set {set.Id}: {set.ManifestSealDetail}. Restores refuse it until 'Test-PlatformBackup -Path {set.Path} -Seal' verifies and seals it.");
+        }
+
+        /// <summary>Warns about what killed runs left: partial set folders here, and marked staging databases on the profile's server.</summary>
+        private void WarnAboutLeftovers(string root)
+        {
+            var leftovers = BackupLeftovers.FindPartialSets(root);
+            if (EffectiveProfile?.Postgres != null)
+            {
+                try
+                {
+                    var server = PostgresTarget.Resolve(null, null, null, null, null, EffectiveProfile);
+                    leftovers.AddRange(Await(async ct =>
+                    {
+                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                        using var admin = await PgRestore.OpenAdminAsync(server, timeout.Token).ConfigureAwait(false);
+                        return await BackupLeftovers.FindDatabasesAsync(admin, server.Endpoint, timeout.Token).ConfigureAwait(false);
+                    }));
+                }
+                catch (Exception ex) when (ex is PlatformOpsException || ex is Npgsql.NpgsqlException || ex is OperationCanceledException)
+                {
+                    WriteVerbose($"Leftover staging databases were not looked for: {ex.Message}");
+                }
+            }
+            foreach (var leftover in leftovers.Where(l => l.OwnerRunning != true))
+                WriteWarning($"{leftover.Kind} '{leftover.Name}' ({BackupProgress.Size(leftover.SizeBytes ?? 0)}, {leftover.Location}) was left by process {leftover.Owner}, which "
+                             + (leftover.OwnerRunning == false ? "has ended" : "runs on another host") + ". Remove it with Remove-PlatformBackupLeftover.");
         }
     }
 }

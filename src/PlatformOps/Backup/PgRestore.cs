@@ -16,6 +16,11 @@ namespace PlatformOps.Backup
         /// <summary>Session settings for the restore's own connections: bigger sorts for index builds, no wait for WAL flush per commit.</summary>
         internal const string RestoreOptions = "-c maintenance_work_mem=128MB -c synchronous_commit=off";
 
+        /// <summary>The restore's session settings for this server: from PostgreSQL 14 on, a backend also checks every second that
+        /// its client is still there, so a killed restore's COPY ends at once instead of when it next reads.</summary>
+        internal static string RestoreOptionsFor(PgTools tools)
+            => tools.ServerMajor >= 14 ? RestoreOptions + " -c client_connection_check_interval=1000" : RestoreOptions;
+
         public static async Task<NpgsqlConnection> OpenAdminAsync(PostgresTarget server, CancellationToken cancellationToken)
         {
             PlatformOpsException? last = null;
@@ -68,7 +73,10 @@ namespace PlatformOps.Backup
         /// <summary>Creates an empty database with the encoding, locale and owner the manifest recorded (the locale is dropped if this server lacks it).</summary>
         public static async Task CreateAsync(NpgsqlConnection admin, string name, BackupFileEntry entry, Action<string> warn, CancellationToken cancellationToken)
         {
-            var owner = entry.Owner != null && await RoleExistsAsync(admin, entry.Owner, cancellationToken).ConfigureAwait(false) ? $" OWNER {Pg.Ident(entry.Owner)}" : string.Empty;
+            var ownerExists = entry.Owner != null && await RoleExistsAsync(admin, entry.Owner, cancellationToken).ConfigureAwait(false);
+            var owner = ownerExists ? $" OWNER {Pg.Ident(entry.Owner!)}" : string.Empty;
+            if (entry.Owner != null && !ownerExists)
+                warn($"The owner of '{entry.Database}', role '{entry.Owner}', does not exist on this server: '{name}' is owned by the restoring user. Restore the roles with -IncludeGlobals, or ALTER DATABASE ... OWNER TO afterwards.");
             var encoding = entry.Encoding != null ? $" ENCODING '{entry.Encoding.Replace("'", "''")}'" : string.Empty;
             var locale = entry.Collate != null && entry.Ctype != null
                 ? $" LC_COLLATE '{entry.Collate.Replace("'", "''")}' LC_CTYPE '{entry.Ctype.Replace("'", "''")}'" : string.Empty;
@@ -127,17 +135,17 @@ namespace PlatformOps.Backup
             if (entry.Format == nameof(BackupFormat.Directory))
             {
                 var folder = tools.RequirePathFor(Path.Combine(setPath, entry.Name), "the backup set");
-                var arguments = new List<string> { "-d", database, "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error" };
+                var arguments = new List<string> { "-d", LibpqConnInfo.Database(database), "-j", Math.Max(1, jobs).ToString(CultureInfo.InvariantCulture), "--exit-on-error" };
                 if (withoutRoles) { arguments.Add("--no-owner"); arguments.Add("--no-acl"); }
                 arguments.Add(folder);
                 var spec = tools.Spec("pg_restore", applicationName, arguments);
-                spec.Environment["PGOPTIONS"] = RestoreOptions;
+                spec.Environment["PGOPTIONS"] = RestoreOptionsFor(tools);
                 result = await tools.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", database });
-                spec.Environment["PGOPTIONS"] = RestoreOptions;
+                var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-v", withoutRoles ? "ON_ERROR_STOP=0" : "ON_ERROR_STOP=1", "-d", LibpqConnInfo.Database(database) });
+                spec.Environment["PGOPTIONS"] = RestoreOptionsFor(tools);
                 using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
                 result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
                 try
@@ -161,16 +169,42 @@ namespace PlatformOps.Backup
                     $"Restoring '{entry.Name}' into database '{database}' failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
         }
 
-        /// <summary>Runs the globals script (roles, memberships). Statements that fail, such as roles that exist already, are counted, not fatal.</summary>
-        public static async Task<(int Errors, string Detail)> RestoreGlobalsAsync(PgTools tools, string setPath, BackupFileEntry entry, string maintenanceDatabase,
+        /// <summary>Reads a globals script and keeps what creates the roles and tablespaces this server lacks (all of it for existing roles with <paramref name="overwriteRoles"/>).</summary>
+        public static async Task<GlobalsPlan> PlanGlobalsAsync(NpgsqlConnection admin, string setPath, BackupFileEntry entry, bool overwriteRoles,
+            CancellationToken cancellationToken)
+        {
+            string script;
+            using (var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression))
+            using (var text = new StreamReader(reader.Stream, new System.Text.UTF8Encoding(false)))
+            {
+                script = await text.ReadToEndAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            var roles = await NamesAsync(admin, "SELECT rolname FROM pg_roles", cancellationToken).ConfigureAwait(false);
+            var tablespaces = await NamesAsync(admin, "SELECT spcname FROM pg_tablespace", cancellationToken).ConfigureAwait(false);
+            var currentUser = (string?)await Pg.ScalarAsync(admin, "SELECT current_user::text", cancellationToken).ConfigureAwait(false);
+            return GlobalsScript.Filter(script, roles, tablespaces, overwriteRoles, currentUser);
+        }
+
+        private static async Task<HashSet<string>> NamesAsync(NpgsqlConnection admin, string sql, CancellationToken cancellationToken)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            using var command = new NpgsqlCommand(sql, admin);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(reader.GetString(0));
+            return names;
+        }
+
+        /// <summary>Runs a filtered globals script (see <see cref="PlanGlobalsAsync"/>). Statements that fail are counted, not fatal.</summary>
+        public static async Task<(int Errors, string Detail)> RestoreGlobalsAsync(PgTools tools, GlobalsPlan globals, string maintenanceDatabase,
             string applicationName, CancellationToken cancellationToken)
         {
-            var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-d", maintenanceDatabase });
-            using var reader = new DecompressedReader(Path.Combine(setPath, entry.Name), entry.Compression);
-            var result = await tools.RunAsync(spec, cancellationToken, input: reader.Stream, output: Stream.Null).ConfigureAwait(false);
+            var spec = tools.Spec("psql", applicationName, new[] { "-X", "-q", "-d", LibpqConnInfo.Database(maintenanceDatabase) });
+            using var input = new MemoryStream(new System.Text.UTF8Encoding(false).GetBytes(globals.Script));
+            var result = await tools.RunAsync(spec, cancellationToken, input: input, output: Stream.Null).ConfigureAwait(false);
             var errors = result.StandardError.Split('\n').Where(l => l.IndexOf("ERROR:", StringComparison.Ordinal) >= 0).ToList();
             if (!result.Succeeded)
-                throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, entry.Name,
+                throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, "globals",
                     $"Restoring the globals failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
             return (errors.Count, string.Join(" | ", errors.Take(3).Select(e => e.Trim())));
         }
@@ -242,7 +276,12 @@ namespace PlatformOps.Backup
             var max = 63 - suffix.Length;
             if (System.Text.Encoding.UTF8.GetByteCount(prefix) > max)
             {
-                while (System.Text.Encoding.UTF8.GetByteCount(prefix) > max) prefix = prefix.Substring(0, prefix.Length - 1);
+                while (System.Text.Encoding.UTF8.GetByteCount(prefix) > max)
+                {
+                    prefix = prefix.Substring(0, prefix.Length - 1);
+                    // Never half of a surrogate pair (an emoji): that is no character at all.
+                    if (prefix.Length > 0 && char.IsHighSurrogate(prefix[prefix.Length - 1])) prefix = prefix.Substring(0, prefix.Length - 1);
+                }
             }
             return prefix + suffix;
         }

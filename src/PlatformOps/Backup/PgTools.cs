@@ -57,6 +57,8 @@ namespace PlatformOps.Backup
         public int Major { get; }
         public string? ContainerName => _container?.Name?.TrimStart('/');
         public bool InContainer => _container != null;
+        /// <summary>The server's major version when known (0 for a scratch cluster's tools).</summary>
+        public int ServerMajor { get; private set; }
 
         /// <summary>Finds the tools. <paramref name="socketDirectory"/> and <paramref name="serverPort"/> are the server's own (SHOW unix_socket_directories, port), used inside its container.</summary>
         public static async Task<PgTools> ResolveAsync(PostgresTarget target, PgToolMode mode, int serverMajor, DockerTarget? docker,
@@ -71,7 +73,7 @@ namespace PlatformOps.Backup
                 if (fit.Dir != null)
                 {
                     log($"PostgreSQL tools: host, {fit.Dir} (pg_dump {fit.Version}; server {serverMajor}).");
-                    return new PgTools(target, "Host", fit.Dir, fit.Version, fit.Major, null, null, target.Host, target.Port);
+                    return new PgTools(target, "Host", fit.Dir, fit.Version, fit.Major, null, null, target.Host, target.Port) { ServerMajor = serverMajor };
                 }
                 hostProblem = candidates.Count == 0
                     ? "no pg_dump was found on this machine"
@@ -125,7 +127,7 @@ namespace PlatformOps.Backup
                     throw new PlatformOpsException("PostgresClientTooOld", System.Management.Automation.ErrorCategory.InvalidOperation, target.Container,
                         $"pg_dump {version} in container '{target.Container}' is older than the server ({serverMajor}).");
                 log($"PostgreSQL tools: container {target.Container} (pg_dump {version}), connecting to {host} port {serverPort}.");
-                return new PgTools(target, "Container", binDir, version, major, client, inspected, host, serverPort);
+                return new PgTools(target, "Container", binDir, version, major, client, inspected, host, serverPort) { ServerMajor = serverMajor };
             }
             catch
             {

@@ -22,6 +22,10 @@ namespace PlatformOps.Backup
         [Parameter]
         public SwitchParameter IncludeGlobals { get; set; }
 
+        /// <summary>With -IncludeGlobals: also set roles that exist back to the backup's attributes, passwords and memberships.</summary>
+        [Parameter]
+        public SwitchParameter OverwriteRoles { get; set; }
+
         [Parameter]
         public SwitchParameter TerminateConnections { get; set; }
 
@@ -43,6 +47,7 @@ namespace PlatformOps.Backup
                     Database = Database,
                     TargetDatabase = TargetDatabase,
                     IncludeGlobals = IncludeGlobals.IsPresent,
+                    OverwriteRoles = OverwriteRoles.IsPresent,
                     TerminateConnections = TerminateConnections.IsPresent,
                     Server = ResolvePostgres(),
                     Docker = DockerTarget.Resolve(null, null, EffectiveProfile),
@@ -61,6 +66,9 @@ namespace PlatformOps.Backup
                     ? $"Replace database '{plan.TargetDatabase}' with '{plan.SourceDatabase}' from backup {set.Id}{(plan.Sessions > 0 ? $", ending {plan.Sessions} session(s)" : string.Empty)}"
                     : $"Restore '{plan.SourceDatabase}' from backup {set.Id} as new database '{plan.TargetDatabase}'";
                 if (!ShouldProcess(server, action)) return;
+                if (plan.RolesToOverwrite.Count > 0
+                    && !ShouldProcess(server, $"Reset the existing role(s) {string.Join(", ", plan.RolesToOverwrite)} to the attributes, passwords and memberships of backup {set.Id}"))
+                    return;
                 foreach (var step in plan.Steps) WriteVerbose(step);
                 WriteObject(BackupCmdletSupport.Run(this, progress, ct => DatabaseRestore.ExecuteAsync(plan, progress, ct), CancellationToken));
             }

@@ -28,13 +28,20 @@ namespace PlatformOps.Common
             if (client == null) throw new ArgumentNullException(nameof(client));
             if (spec == null) throw new ArgumentNullException(nameof(spec));
             var clock = Stopwatch.StartNew();
+            // A process started by exec is the container's child, not ours: it does not die when this process is killed.
+            // Without input, it runs under a watchdog that kills it when its stdin (our attach) closes, which the engine
+            // does when this process goes away. With input, the tool itself reads the end of its stdin and stops.
+            var watched = input == null;
+            var command = watched
+                ? new List<string> { "/bin/sh", "-c", Watchdog, "platformops-watchdog", spec.FileName }.Concat(spec.Arguments).ToList()
+                : new List<string> { spec.FileName }.Concat(spec.Arguments).ToList();
             var parameters = new ContainerExecCreateParameters
             {
                 AttachStdout = true,
                 AttachStderr = true,
-                AttachStdin = input != null,
+                AttachStdin = true,
                 Tty = false,
-                Cmd = new List<string> { spec.FileName }.Concat(spec.Arguments).ToList(),
+                Cmd = command,
                 Env = spec.Environment.Where(p => p.Value != null).Select(p => p.Key + "=" + p.Value).ToList(),
                 User = user,
                 WorkingDir = spec.WorkingDirectory,
@@ -127,7 +134,30 @@ namespace PlatformOps.Common
             }
         }
 
-        /// <summary>Ends an exec'd process: Docker has no "kill exec" call, so kill its host pid when the engine is on this machine.</summary>
+        /// <summary>
+        /// The watchdog: runs "$@" in the background with stdin from /dev/null, and a shell loop (a builtin, no process of
+        /// its own) that reads the real stdin (fd 3) until it ends, then sends the tool SIGTERM: pg_dump and pg_restore
+        /// then cancel their queries, pass the signal to their -j workers and exit with status 1. The shell outlives and
+        /// reaps everything it started, and nothing is ever sent SIGKILL: in a container whose PID 1 is the postmaster
+        /// (the usual postgres image, and the lab's), a process orphaned to PID 1 that dies of a signal makes PostgreSQL
+        /// treat it as a crashed backend and restart every session. The tool's exit status is the exec's.
+        /// </summary>
+        internal const string Watchdog =
+            "exec 3<&0\n" +
+            "\"$@\" </dev/null 3<&- &\n" +
+            "p=$!\n" +
+            "{ while read -r _ <&3; do :; done; kill -TERM \"$p\"; } >/dev/null 2>&1 &\n" +
+            "w=$!\n" +
+            "exec 3<&- </dev/null\n" +
+            "wait \"$p\"; rc=$?\n" +
+            "kill \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null\n" +
+            "exit $rc\n";
+
+        /// <summary>
+        /// Stops an exec'd tool: SIGTERM to the processes below the exec's own (the watchdog shell, which then reaps them
+        /// and exits), never SIGKILL (see <see cref="Watchdog"/>). Docker has no "kill exec" call, so this needs the engine
+        /// on this machine; elsewhere the closed attach ends the watchdog's stdin, which does the same.
+        /// </summary>
         private static async Task KillAsync(DockerClient client, string execId)
         {
             try
@@ -135,13 +165,46 @@ namespace PlatformOps.Common
                 var inspected = await client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
                 if (!inspected.Running || inspected.Pid <= 0) return;
                 if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
-                using var process = Process.GetProcessById((int)inspected.Pid);
-                process.Kill();
+                var below = Descendants((int)inspected.Pid);
+                // Without the watchdog (a tool fed from stdin) the exec's own process is the tool.
+                foreach (var pid in below.Count > 0 ? below : new List<int> { (int)inspected.Pid })
+                    ChildLauncher.Signal(pid, 15);
             }
             catch (Exception)
             {
-                // Already gone, or the engine is remote: the closed attach ends a process that writes to stdout.
+                // Already gone, or the engine is remote: the closed attach ends the watchdog's stdin.
             }
+        }
+
+        /// <summary>The children, grandchildren, ... of a host pid (from /proc), deepest last; empty where /proc is not there.</summary>
+        internal static List<int> Descendants(int root)
+        {
+            var parents = new Dictionary<int, List<int>>();
+            try
+            {
+                foreach (var dir in Directory.GetDirectories("/proc"))
+                {
+                    if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                    try
+                    {
+                        var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                        var fields = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
+                        var ppid = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                        if (!parents.TryGetValue(ppid, out var list)) parents[ppid] = list = new List<int>();
+                        list.Add(pid);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is FormatException || ex is ArgumentOutOfRangeException) { }
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
+            var result = new List<int>();
+            var queue = new Queue<int>();
+            queue.Enqueue(root);
+            while (queue.Count > 0)
+                if (parents.TryGetValue(queue.Dequeue(), out var children))
+                    foreach (var child in children)
+                        if (!result.Contains(child)) { result.Add(child); queue.Enqueue(child); }
+            return result;
         }
 
         /// <summary>"uid:gid" of this process on Unix (so files an exec writes into a bind mount belong to the caller), else null.</summary>

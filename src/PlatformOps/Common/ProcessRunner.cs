@@ -65,11 +65,12 @@ namespace PlatformOps.Common
                 else psi.Environment[pair.Key] = pair.Value;
             }
 
+            ChildLauncher.DieWithThisProcess(psi);
             var clock = Stopwatch.StartNew();
             using var process = new Process { StartInfo = psi };
             try
             {
-                process.Start();
+                ChildLauncher.Start(process);
             }
             catch (System.ComponentModel.Win32Exception ex)
             {
@@ -77,7 +78,7 @@ namespace PlatformOps.Common
                     $"Cannot start '{spec.FileName}': {ex.Message}. Is it installed and on PATH?", ex);
             }
 
-            using var kill = cancellationToken.Register(() => { try { if (!process.HasExited) process.Kill(); } catch (InvalidOperationException) { } });
+            using var kill = cancellationToken.Register(() => { ChildLauncher.Kill(process); });
             var stderr = new StringBuilder();
             var stderrTask = Task.Run(async () =>
             {
@@ -133,7 +134,7 @@ namespace PlatformOps.Common
             }
             catch
             {
-                try { if (!process.HasExited) process.Kill(); } catch (InvalidOperationException) { }
+                ChildLauncher.Kill(process);
                 throw;
             }
         }

@@ -19,6 +19,43 @@ namespace PlatformOps.Readiness
                 "Get-PlatformBackup -Latest | Test-PlatformBackup -Restore", $"restored within the last {Words.Span(TimeSpan.FromDays(s.VerificationMaxAgeDays))}", BackupVerifiedAsync);
             yield return Item("data.rto", Data, "The measured RTO is within the target",
                 "Get-PlatformBackup -Latest | Test-PlatformBackup -Restore", $"RTO within {Words.Minutes(s.RtoTargetMinutes)}", RtoAsync);
+            yield return Item("data.backup-leftovers", Data, "Nothing is left over from killed backups and restores", "Remove-PlatformBackupLeftover",
+                "no partial backup folder, no staging database of a run that has ended", LeftoversAsync);
+        }
+
+        /// <summary>Partial set folders and marked staging databases whose process has ended: disk and server space held by nobody.</summary>
+        private static async Task<ReadinessCheck> LeftoversAsync(ReadinessContext context, ReadinessDefinition d)
+        {
+            var plan = context.Plan;
+            var hasFolder = !string.IsNullOrEmpty(plan.Profile.Backup?.Path);
+            if (!hasFolder && plan.Postgres == null)
+                return d.Skip("the profile names neither a backup folder nor a PostgreSQL server");
+            var leftovers = new List<PlatformBackupLeftover>();
+            var looked = new List<string>();
+            if (hasFolder)
+            {
+                var root = BackupStore.ResolveRoot(null, plan.Profile);
+                leftovers.AddRange(BackupLeftovers.FindPartialSets(root));
+                looked.Add(root);
+            }
+            if (plan.Postgres != null)
+            {
+                var server = plan.Postgres;
+                using var timeout = System.Threading.CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+                timeout.CancelAfter(plan.Timeout);
+                using var admin = await PgRestore.OpenAdminAsync(server, timeout.Token).ConfigureAwait(false);
+                leftovers.AddRange(await BackupLeftovers.FindDatabasesAsync(admin, server.Endpoint, timeout.Token).ConfigureAwait(false));
+                looked.Add(server.Endpoint);
+            }
+            var stale = leftovers.Where(l => l.OwnerRunning != true).ToList();
+            if (stale.Count == 0)
+                return d.Pass($"none in {string.Join(" and on ", looked)}" + (leftovers.Count > 0 ? $" ({Words.Plural(leftovers.Count, "run")} in progress)" : string.Empty), null, leftovers);
+            var details = stale.Select(l => $"{l.Kind} {l.Name} ({Words.Size(l.SizeBytes ?? 0)}, {l.Location}), left by process {l.Owner}"
+                                            + (l.OwnerRunning == null ? " on another host" : ", which has ended")).ToList();
+            var check = d.Warn($"{Words.Plural(stale.Count, "leftover")} of killed runs ({Words.Size(stale.Sum(l => l.SizeBytes ?? 0))}): {Words.Some(stale.Select(l => l.Name).ToList(), 3)}", details, stale);
+            check.Value = stale.Count;
+            check.Unit = "leftovers";
+            return check;
         }
 
         /// <summary>The backup sets of the profile's Backup.Path, newest first; null with the row that says why there are none to read.</summary>

@@ -252,7 +252,7 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
         private static void Backups(StringBuilder h, ReportModel model)
         {
             h.Append("<section id=\"backups\"><h2>Backups and restore verification</h2>\n");
-            Facts(h, model, "data.backup-age", "data.backup-verified", "data.rto");
+            Facts(h, model, "data.backup-age", "data.backup-verified", "data.rto", "data.backup-leftovers");
             BackupTable(h, model);
             h.Append("</section>\n");
         }

@@ -75,7 +75,7 @@ namespace PlatformOps.Readiness.Reports
                      .Append(c.MemoryLimitBytes > 0 ? Words.Size(c.MemoryLimitBytes) : "none").Append(" | ").Append(c.CpuLimit > 0 ? c.CpuLimit.ToString("0.##", CultureInfo.InvariantCulture) : "none").Append(" |\n");
                 m.Append('\n');
             }
-            Section(m, model, "Backups and restore verification", "data.backup-age", "data.backup-verified", "data.rto");
+            Section(m, model, "Backups and restore verification", "data.backup-age", "data.backup-verified", "data.rto", "data.backup-leftovers");
             Section(m, model, "WAL archiving and RPO", "data.wal-archiving", "data.rpo");
             Section(m, model, "Certificates and secrets", "security.tls-certificates", "security.secrets-hygiene", "security.repository-secrets");
 
