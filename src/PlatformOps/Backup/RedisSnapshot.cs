@@ -71,7 +71,9 @@ namespace PlatformOps.Backup
                         $"Redis at {target.Endpoint} answered SYNC with '{header}'.");
                 if (header.StartsWith("$EOF:", StringComparison.Ordinal))
                     return await reader.CopyUntilMarkAsync(Encoding.ASCII.GetBytes(header.Substring(5)), output, deadline.Token).ConfigureAwait(false);
-                var length = long.Parse(header.Substring(1), NumberStyles.None, CultureInfo.InvariantCulture);
+                if (!long.TryParse(header.Substring(1), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+                    throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidData, target,
+                        $"Redis at {target.Endpoint} answered SYNC with a malformed length '{(header.Length > 40 ? header.Substring(0, 40) + "..." : header)}'.");
                 await reader.CopyExactlyAsync(length, output, deadline.Token).ConfigureAwait(false);
                 return length;
             }
