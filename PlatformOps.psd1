@@ -49,6 +49,7 @@
         'Enable-PlatformWalArchiving'
         'Get-PlatformWalStatus'
         'Invoke-PlatformWalSwitch'
+        'Remove-PlatformWalArchive'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
