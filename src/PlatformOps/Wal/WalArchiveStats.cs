@@ -67,7 +67,8 @@ namespace PlatformOps.Wal
                 if (over >= MinimumHistory)
                 {
                     var since = utcNow - over;
-                    usage.GrowthBytesPerHour = Math.Round(files.Where(f => f.LastWriteTimeUtc >= since).Sum(f => (double)f.Length) / over.TotalHours, 0);
+                    var until = utcNow + MinimumHistory; // a file time a little ahead of this clock still counts, a later one does not
+                    usage.GrowthBytesPerHour = Math.Round(files.Where(f => f.LastWriteTimeUtc >= since && f.LastWriteTimeUtc <= until).Sum(f => (double)f.Length) / over.TotalHours, 0);
                 }
             }
             usage.FreeBytes = FreeBytesOf(archivePath);
