@@ -109,9 +109,13 @@ namespace PlatformOps.Backup
                         result = Wal.WalRetention.Execute(plan, CancellationToken);
                     WriteObject(result);
                 }
-                catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformWalArchivePathMissing")
+                catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformWalArchivePathMissing" || ex.ErrorId == "PlatformWalExpiryNoBaseBackup")
                 {
-                    WriteVerbose($"No WAL archive is known for the base backups in '{root}' (set Postgres.WalArchive in the profile): the archive was not expired.");
+                    WriteVerbose($"The WAL archive was not expired with the sets in '{root}': {ex.Message}");
+                }
+                catch (PlatformOpsException ex) when (ex.ErrorId != "PlatformWalExpiryFailed")
+                {
+                    WriteWarning($"The WAL archive was not expired with the sets in '{root}': {ex.Message}");
                 }
                 catch (PlatformOpsException ex)
                 {
