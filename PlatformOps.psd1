@@ -50,6 +50,7 @@
         'Enable-PlatformWalArchiving'
         'Get-PlatformWalStatus'
         'Invoke-PlatformWalSwitch'
+        'Remove-PlatformWalArchive'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -9,12 +9,15 @@
 #   lab.sh down [--no-docker] [--purge]   stop what the lab started (--purge also deletes the lab root)
 #   lab.sh status                  what is up
 #   lab.sh profile [--no-docker]   print the profile path
+#   lab.sh prune-wal [--no-docker]  bound the lab's WAL archive now (also done by `up` and, in Docker mode, every
+#                                  LAB_WAL_PRUNE_INTERVAL seconds by the postgres exporter): see exporters/prune-wal.sh
 #   lab.sh break|fix FAULT [TARGET]
 #       stop-container NAME | start-container NAME | fail-health NAME | redis-persistence-off [plain]
 #       stop-redis | start-redis | fast-health NAME
 #
 # Environment: PLATFORMOPS_LAB_ROOT (default /tmp/platformops-lab), LAB_HEALTH_INTERVAL (default 10s),
-#   LAB_FAST_HEALTH_INTERVAL (default 1s), LAB_UP_TIMEOUT (seconds, default 90), LAB_EXPORTER_INTERVAL (default 15).
+#   LAB_FAST_HEALTH_INTERVAL (default 1s), LAB_UP_TIMEOUT (seconds, default 90), LAB_EXPORTER_INTERVAL (default 15),
+#   LAB_WAL_KEEP_MINUTES (default 60), LAB_WAL_MAX_MB (default 2048), LAB_WAL_PRUNE_INTERVAL (seconds, default 120).
 #
 # Rules this script keeps: every server listens on 127.0.0.1 only; no password is ever printed or passed as a
 # command-line argument (files, PGPASSFILE and REDISCLI_AUTH only); it only stops processes it started itself.
@@ -29,6 +32,11 @@ HEALTH_INTERVAL="${LAB_HEALTH_INTERVAL:-10s}"
 FAST_HEALTH_INTERVAL="${LAB_FAST_HEALTH_INTERVAL:-1s}"
 UP_TIMEOUT="${LAB_UP_TIMEOUT:-90}"
 EXPORTER_INTERVAL="${LAB_EXPORTER_INTERVAL:-15}"
+# The lab's WAL archive is bounded: WAL below the newest base backup's start goes after WAL_KEEP_MINUTES, or sooner
+# (oldest first) while the archive is over WAL_MAX_MB. Nothing else expires it, and a busy lab archived 21 GB an hour.
+WAL_KEEP_MINUTES="${LAB_WAL_KEEP_MINUTES:-60}"
+WAL_MAX_MB="${LAB_WAL_MAX_MB:-2048}"
+WAL_PRUNE_INTERVAL="${LAB_WAL_PRUNE_INTERVAL:-120}"
 
 # Ports (Docker mode / plain mode).
 PG_PORT=55432
@@ -269,6 +277,13 @@ EOF
   chmod 0600 "$data/lab.conf" "$data/pg_hba.conf"
 }
 
+# prune_wal ARCHIVE BACKUPS -> bounds a lab WAL archive (never what the newest base backup in BACKUPS needs)
+prune_wal() {
+  local archive=$1 backups=$2
+  [[ -d $archive ]] || return 0
+  sh "$LAB_DIR/exporters/prune-wal.sh" "$archive" "$backups" "$WAL_KEEP_MINUTES" "$WAL_MAX_MB" | sed 's/^/[lab] /' >&2
+}
+
 # prepare_redis_conf FILE PORT DIR DAEMON(yes|no) -> 0600 config owned by redis, with requirepass.
 write_redis_conf() {
   local conf=$1 port=$2 dir=$3 daemon=$4
@@ -377,6 +392,11 @@ PG_PORT=$PG_PORT
 PG_PASSFILE=$PGPASS
 REDIS_PORT=$REDIS_PORT
 REDIS_PASSWORD_FILE=$REDIS_PASSWORD_FILE
+WAL_ARCHIVE=$LAB_ROOT/wal-archive
+WAL_BACKUPS=$LAB_ROOT/backups
+WAL_KEEP_MINUTES=$WAL_KEEP_MINUTES
+WAL_MAX_MB=$WAL_MAX_MB
+WAL_PRUNE_INTERVAL=$WAL_PRUNE_INTERVAL
 EOF
   local n
   for n in "${SERVICES[@]}" agentic-prometheus agentic-grafana agentic-redis-exporter agentic-postgres-exporter; do
@@ -535,6 +555,7 @@ cmd_up_docker() {
   local t0=$SECONDS
   prepare_common
   prepare_pg "$LAB_ROOT/postgres" "$PG_PORT" "$LAB_ROOT/wal-archive" "$LAB_ROOT/backups"
+  prune_wal "$LAB_ROOT/wal-archive" "$LAB_ROOT/backups"
   write_redis_conf "$LAB_ROOT/redis/redis.conf" "$REDIS_PORT" "$LAB_ROOT/redis/data" no
   prepare_docker_content
   ensure_docker
@@ -580,6 +601,7 @@ cmd_up_plain() {
   prepare_common
   install -d -m 0755 "$PLAIN"
   prepare_pg "$PLAIN/postgres" "$PLAIN_PG_PORT" "$PLAIN/wal-archive" "$PLAIN/backups"
+  prune_wal "$PLAIN/wal-archive" "$PLAIN/backups"
   pid=$(plain_pg_pid)
   if pid_is "$pid" postgres; then
     log "plain postgres: running (pid $pid)"
@@ -779,6 +801,10 @@ main() {
         log "purging $LAB_ROOT"; rm -rf "$LAB_ROOT"
       fi ;;
     plain-down) need_root; cmd_down_plain ;;
+    prune-wal)
+      need_root
+      if [[ $plain == yes ]]; then prune_wal "$PLAIN/wal-archive" "$PLAIN/backups"
+      else prune_wal "$LAB_ROOT/wal-archive" "$LAB_ROOT/backups"; fi ;;
     status)   cmd_status ;;
     profile)
       if [[ $plain == yes ]]; then echo "$LAB_ROOT/plain.profile.json"; else echo "$LAB_ROOT/lab.profile.json"; fi ;;

@@ -105,16 +105,48 @@ namespace PlatformOps.Backup
             return stream.WriteAsync(data, 0, data.Length, cancellationToken);
         }
 
-        /// <summary>Keys per database from INFO keyspace.</summary>
-        public static Dictionary<string, long> ParseKeyspace(string info)
+        private static string Clip(string text) => text.Length <= 80 ? text : text.Substring(0, 80) + "...";
+
+        /// <summary>
+        /// Keys per database ("0", "3", ...) from INFO keyspace text. Lines other than dbN are ignored; the fields of a
+        /// dbN line are read by name, so their order does not matter. A dbN line without a whole, non-negative key
+        /// count is a RedisInfoInvalid error that quotes it, never a FormatException.
+        /// </summary>
+        public static Dictionary<string, long> ParseKeyspace(string info, string endpoint)
         {
-            var keys = new Dictionary<string, long>();
+            if (info == null) throw new ArgumentNullException(nameof(info));
+            var keys = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var pair in Redis.RedisProbe.Parse(info))
             {
-                if (!pair.Key.StartsWith("db", StringComparison.Ordinal) || !pair.Value.StartsWith("keys=", StringComparison.Ordinal)) continue;
-                keys[pair.Key.Substring(2)] = long.Parse(pair.Value.Split(',')[0].Substring(5), CultureInfo.InvariantCulture);
+                if (pair.Key.Length < 3 || !pair.Key.StartsWith("db", StringComparison.OrdinalIgnoreCase) || !pair.Key.Substring(2).All(char.IsDigit)) continue;
+                var field = pair.Value.Split(',').Select(f => f.Trim()).FirstOrDefault(f => f.StartsWith("keys=", StringComparison.Ordinal));
+                if (field == null || !long.TryParse(field.Substring(5), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                    throw new PlatformOpsException("RedisInfoInvalid", System.Management.Automation.ErrorCategory.InvalidData, endpoint,
+                        $"Redis at {endpoint} answered INFO keyspace with a line that has no whole key count: '{Clip(pair.Key + ":" + pair.Value)}'. " +
+                        "Check that a Redis server (not a proxy or another service) answers on that port.");
+                keys[pair.Key.Substring(2)] = count;
             }
             return keys;
+        }
+
+        /// <summary>Asks INFO keyspace on a fresh socket and counts the keys per database; any answer but a keyspace is a clear error.</summary>
+        public static async Task<Dictionary<string, long>> KeyspaceAsync(string host, int port, string? password, CancellationToken cancellationToken)
+        {
+            var endpoint = host + ":" + port.ToString(CultureInfo.InvariantCulture);
+            string reply;
+            try
+            {
+                reply = await CommandAsync(host, port, password, cancellationToken, "INFO", "keyspace").ConfigureAwait(false);
+            }
+            catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PlatformOpsException("RedisReplyInvalid", System.Management.Automation.ErrorCategory.InvalidData, endpoint,
+                    $"Redis at {endpoint} did not answer INFO keyspace properly: {ex.Message}.", ex);
+            }
+            if (reply.StartsWith("-", StringComparison.Ordinal))
+                throw new PlatformOpsException("RedisCommandFailed", System.Management.Automation.ErrorCategory.InvalidOperation, endpoint,
+                    $"Redis at {endpoint} refused INFO keyspace: {Secrets.Redact(Clip(reply.Substring(1)))}");
+            return ParseKeyspace(reply, endpoint);
         }
 
         /// <summary>Waits until the server answers PING (not LOADING); returns its last answer when it never does.</summary>
@@ -217,7 +249,7 @@ namespace PlatformOps.Backup
             => string.Join(" | ", log.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).Reverse().Take(3).Reverse());
 
         public async Task<Dictionary<string, long>> KeysAsync(CancellationToken cancellationToken)
-            => RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", Port, Password, cancellationToken, "INFO", "keyspace").ConfigureAwait(false));
+            => await RawRedis.KeyspaceAsync("127.0.0.1", Port, Password, cancellationToken).ConfigureAwait(false);
 
         public void Dispose()
         {
@@ -448,7 +480,7 @@ namespace PlatformOps.Backup
             if (!await RawRedis.WaitReadyAsync(plan.Target.Host, plan.Target.Port, plan.Target.Password, TimeSpan.FromMinutes(10), null, cancellationToken).ConfigureAwait(false))
                 throw new PlatformOpsException("RedisNotReady", System.Management.Automation.ErrorCategory.ResourceUnavailable, plan.Target,
                     $"Redis at {plan.Target.Endpoint} did not come back after the restore. Check the container's log (docker logs {plan.Container}).");
-            var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync(plan.Target.Host, plan.Target.Port, plan.Target.Password, cancellationToken, "INFO", "keyspace").ConfigureAwait(false));
+            var keys = await RawRedis.KeyspaceAsync(plan.Target.Host, plan.Target.Port, plan.Target.Password, cancellationToken).ConfigureAwait(false);
             return new RedisRestoreResult
             {
                 BackupId = plan.Set.Id,

@@ -9,7 +9,7 @@ namespace PlatformOps.Backup
 {
     /// <summary>Removes backup sets by a retention policy (keep the last N, or those newer than a time span), or the sets piped in.</summary>
     [Cmdlet(VerbsCommon.Remove, "PlatformBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Policy")]
-    [OutputType(typeof(BackupRetentionDecision))]
+    [OutputType(typeof(BackupRetentionDecision), typeof(Wal.WalArchiveExpiry))]
     public sealed class RemovePlatformBackupCommand : PlatformCmdlet
     {
         private readonly List<string> _paths = new List<string>();
@@ -31,6 +31,10 @@ namespace PlatformOps.Backup
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Leave the WAL archive as it is (by default, WAL that no remaining base backup needs is expired too).</summary>
+        [Parameter]
+        public SwitchParameter KeepWal { get; set; }
+
         protected override void ProcessRecord()
         {
             if (Path != null) _paths.AddRange(Path.Select(GetUnresolvedProviderPathFromPSPath));
@@ -42,6 +46,7 @@ namespace PlatformOps.Backup
             {
                 if (ParameterSetName == "Selected") RemoveSelected();
                 else RemoveByPolicy();
+                if (!KeepWal) ExpireWal();
             }
             catch (PlatformOpsException ex)
             {
@@ -84,6 +89,40 @@ namespace PlatformOps.Backup
                 var decisions = BackupRetention.Decide(all, null, null, Force.IsPresent, DateTime.UtcNow)
                     .Where(d => wanted.Contains(d.Path.TrimEnd('/'))).ToList();
                 Apply(all, decisions);
+            }
+        }
+
+        /// <summary>Expires archived WAL with the base backups, as pgBackRest does (the engine is Wal.WalRetention).</summary>
+        private void ExpireWal()
+        {
+            var roots = ParameterSetName == "Selected"
+                ? _paths.Select(p => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(p).TrimEnd('/')) ?? ".")
+                : _paths.Count > 0 ? _paths : new List<string> { BackupStore.ResolveRoot(null, EffectiveProfile) };
+            foreach (var root in roots.Distinct(StringComparer.Ordinal))
+            {
+                if (!Directory.Exists(root) || Wal.BaseBackupEngine.List(root).Count == 0) continue; // logical sets only: no WAL to judge
+                try
+                {
+                    var plan = Wal.WalRetention.PlanForBackupFolder(root, EffectiveProfile?.Postgres?.WalArchive, EffectiveProfile?.Wal?.PitrWindow, DateTime.UtcNow);
+                    var result = plan.Result;
+                    foreach (var note in result.Notes) WriteWarning(note);
+                    if (plan.Remove.Count > 0 && ShouldProcess(result.ArchivePath,
+                            $"Remove {plan.Remove.Count} archived WAL file(s) ({BackupProgress.Size(result.BytesRemoved)}) older than {result.KeepFrom}, the start of base backup {result.AnchorBackupId}"))
+                        result = Wal.WalRetention.Execute(plan, CancellationToken);
+                    WriteObject(result);
+                }
+                catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformWalArchivePathMissing" || ex.ErrorId == "PlatformWalExpiryNoBaseBackup")
+                {
+                    WriteVerbose($"The WAL archive was not expired with the sets in '{root}': {ex.Message}");
+                }
+                catch (PlatformOpsException ex) when (ex.ErrorId != "PlatformWalExpiryFailed")
+                {
+                    WriteWarning($"The WAL archive was not expired with the sets in '{root}': {ex.Message}");
+                }
+                catch (PlatformOpsException ex)
+                {
+                    Report(ex);
+                }
             }
         }
 

@@ -6,7 +6,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace PlatformOps.Common
 {
-    /// <summary>The few POSIX calls .NET Standard 2.0 lacks: create a file with a mode, chmod, stat's mode, atomic rename.</summary>
+    /// <summary>The few POSIX calls .NET Standard 2.0 lacks: create a file or folder with a mode, chmod, stat's owner and mode, atomic rename.</summary>
     // CA2101: these calls are Unix-only, where the runtime marshals LPStr as UTF-8, which is what the kernel expects.
 #pragma warning disable CA2101
     internal static class UnixFile
@@ -21,6 +21,16 @@ namespace PlatformOps.Common
 
         [DllImport("libc", SetLastError = true, EntryPoint = "rename")]
         private static extern int Rename([MarshalAs(UnmanagedType.LPStr)] string from, [MarshalAs(UnmanagedType.LPStr)] string to);
+
+        [DllImport("libc", SetLastError = true, EntryPoint = "mkdir")]
+        private static extern int Mkdir([MarshalAs(UnmanagedType.LPStr)] string path, int mode);
+
+        [DllImport("libc", SetLastError = true, EntryPoint = "geteuid")]
+        private static extern uint Geteuid();
+
+        // statx(2): one struct layout on every Linux architecture (stat(2)'s differs between them).
+        [DllImport("libc", SetLastError = true, EntryPoint = "statx")]
+        private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPStr)] string path, int flags, uint mask, byte[] buffer);
 
         private static int CreateFlags => RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
             ? 0x0001 | 0x0200 | 0x0800   // O_WRONLY | O_CREAT | O_EXCL (BSD)
@@ -37,6 +47,50 @@ namespace PlatformOps.Common
                 throw new IOException($"Cannot create '{path}': {new Win32Exception(errno).Message}", errno);
             }
             return new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Write, bufferSize);
+        }
+
+        /// <summary>Creates a new directory with <paramref name="mode"/> from its first moment; fails (EEXIST) when anything is already there.</summary>
+        public static void MakeDirectory(string path, int mode)
+        {
+            if (!IsUnix)
+            {
+                if (Directory.Exists(path) || File.Exists(path)) throw new IOException($"Cannot create '{path}': it exists.");
+                Directory.CreateDirectory(path);
+                return;
+            }
+            if (Mkdir(path, mode) != 0)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                throw new IOException($"Cannot create '{path}': {new Win32Exception(errno).Message}", errno);
+            }
+        }
+
+        /// <summary>The effective user id of this process, or null on Windows.</summary>
+        public static uint? EffectiveUserId => IsUnix ? Geteuid() : (uint?)null;
+
+        /// <summary>Owner, group and mode (with the file type bits) of a path itself (a symbolic link is not followed); null where statx is not available.</summary>
+        public static (uint Uid, uint Gid, int Mode)? Status(string path)
+        {
+            if (!IsUnix || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
+            var buffer = new byte[256];
+            const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+            const uint Wanted = 0x1 | 0x2 | 0x8 | 0x10; // STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID
+            int rc;
+            try
+            {
+                rc = Statx(AtFdCwd, path, AtSymlinkNoFollow, Wanted, buffer);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return null; // a C library older than glibc 2.28
+            }
+            if (rc != 0)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                throw new IOException($"Cannot read the owner of '{path}': {new Win32Exception(errno).Message}", errno);
+            }
+            // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid (20), u32 gid (24), u16 mode (28)
+            return (BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt32(buffer, 24), BitConverter.ToUInt16(buffer, 28));
         }
 
         public static void SetMode(string path, int mode)

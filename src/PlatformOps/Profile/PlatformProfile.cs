@@ -24,6 +24,8 @@ namespace PlatformOps.Profile
         /// <summary>Readiness targets, weights and the paths the checklist reads. Null: every default.</summary>
         public ReadinessSettings? Readiness { get; set; }
         public BackupSettings? Backup { get; set; }
+        /// <summary>How much WAL archive the platform may keep and how far back point-in-time recovery must reach. Null: no budget, no window.</summary>
+        public WalSettings? Wal { get; set; }
         /// <summary>The database role model (groups, service logins, owner roles). Null: the reference platform's model.</summary>
         public RoleSettings? Roles { get; set; }
 
@@ -136,6 +138,19 @@ namespace PlatformOps.Profile
         public BackupRetentionSettings? Retention { get; set; }
         /// <summary>A key file outside the backup folder: manifests are signed (HMAC-SHA256) with it and checked against it.</summary>
         public string? ManifestKeyFile { get; set; }
+    }
+
+    /// <summary>The WAL archive's budget and the point-in-time window that expiring it must respect.</summary>
+    public sealed class WalSettings
+    {
+        /// <summary>The most the WAL archive may hold, in GB (1024^3 bytes); the readiness item data.wal-archive-size judges against it. Null: judged against the disk's free space.</summary>
+        public double? ArchiveBudgetGB { get; set; }
+        /// <summary>Point-in-time recovery must reach this many hours back; Remove-PlatformWalArchive and Remove-PlatformBackup keep the WAL it needs. Null: every kept base backup keeps full point-in-time recovery.</summary>
+        public double? PitrWindowHours { get; set; }
+
+        /// <summary>The window as a span, or null.</summary>
+        [JsonIgnore]
+        public TimeSpan? PitrWindow => PitrWindowHours is double h && h > 0 ? TimeSpan.FromHours(h) : (TimeSpan?)null;
     }
 
     /// <summary>Keep the last KeepLast sets, and/or those newer than KeepDays days.</summary>

@@ -112,6 +112,7 @@ namespace PlatformOps.Wal
             if (!root && osUser != null && osUser != Environment.UserName)
                 throw new PlatformOpsException("PlatformRestoreUserInvalid", ErrorCategory.PermissionDenied, osUser, "Only root can start the restored server as another user; run without -OsUser.");
             var (bin, _) = await PgBinaries.FindAsync(info.ServerMajor, newerAllowed: false, cancellationToken, "pg_ctl", "postgres").ConfigureAwait(false);
+            await CheckTargetOwnerAsync(target, osUser, cancellationToken).ConfigureAwait(false);
 
             var result = new PlatformClusterRestore
             {
@@ -125,13 +126,14 @@ namespace PlatformOps.Wal
                 LogFile = Path.Combine(target, "restore.log"),
             };
             var started = false;
+            CreateTarget(target);
             try
             {
                 progress.Phase = "Copying the base backup";
                 progress.BytesTotal = result.BackupSizeBytes;
                 await Task.Run(() => CopyTree(source, target, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
                 foreach (var stale in new[] { "postmaster.pid", "postmaster.opts" }) File.Delete(Path.Combine(target, stale));
-                File.WriteAllText(Path.Combine(target, "recovery.signal"), string.Empty);
+                UnixFile.CreateNew(Path.Combine(target, "recovery.signal"), PrivateFile).Dispose();
                 File.AppendAllText(Path.Combine(target, "postgresql.auto.conf"), RecoverySettings(request.ArchivePath, pointInTime, port, target));
                 if (osUser != null)
                 {
@@ -139,7 +141,6 @@ namespace PlatformOps.Wal
                     if (!chown.Succeeded)
                         throw new PlatformOpsException("PlatformRestoreFailed", ErrorCategory.PermissionDenied, target, $"Cannot give '{target}' to user '{osUser}': {chown.StandardError}");
                 }
-                AtomicFile.SetMode(target, 0x1C0); // 0700: PostgreSQL refuses a data directory others can read
                 result.CopyDuration = clock.Elapsed;
 
                 progress.Phase = pointInTime == null ? "Replaying archived WAL" : $"Replaying archived WAL to {pointInTime:u}";
@@ -204,9 +205,75 @@ namespace PlatformOps.Wal
                         $"'{target}' overlaps '{folder}' (the running cluster, the backup or the archive). Restore into a folder of its own.");
         }
 
+        private const int PrivateFolder = 0x1C0; // 0700: PostgreSQL refuses a data directory others can read
+        private const int PrivateFile = 0x180;   // 0600: the copy holds the cluster's password hashes
+
+        /// <summary>
+        /// An existing (empty) target must belong to this user or to the user that will run the server, and be a real
+        /// folder: whoever owns the folder can read what is copied into it, password hashes included.
+        /// </summary>
+        private static async Task CheckTargetOwnerAsync(string target, string? osUser, CancellationToken cancellationToken)
+        {
+            if (!Directory.Exists(target) && !IsSymlink(target)) return;
+            var status = UnixFile.Status(target);
+            var me = UnixFile.EffectiveUserId;
+            if (status == null || me == null) return;
+            if ((status.Value.Mode & 0xF000) != 0x4000)
+                throw new PlatformOpsException("PlatformRestoreTargetInvalid", ErrorCategory.PermissionDenied, target,
+                    $"'{target}' is a symbolic link, not a folder. Restore into a real, new folder (or let the restore create one).");
+            var allowed = new List<uint> { me.Value };
+            if (osUser != null)
+            {
+                var id = await ProcessRunner.RunAsync(new ProcessSpec("id", "-u", osUser), cancellationToken).ConfigureAwait(false);
+                if (id.Succeeded && uint.TryParse(id.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var uid)) allowed.Add(uid);
+            }
+            if (!allowed.Contains(status.Value.Uid))
+                throw new PlatformOpsException("PlatformRestoreTargetNotOwned", ErrorCategory.PermissionDenied, target,
+                    $"'{target}' belongs to user id {status.Value.Uid}, not to you ({me.Value})" + (osUser != null ? $" or to '{osUser}', who will run the server" : string.Empty) +
+                    ". Its owner could read the restored cluster, password hashes included. Restore into a folder of your own, or a new one. Nothing was written.");
+        }
+
+        private static bool IsSymlink(string path)
+        {
+            try
+            {
+                return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// Makes the target 0700 before anything goes in: a new folder is created with that mode (and mkdir fails if
+        /// someone made one meanwhile); an existing empty one is locked first and checked empty again after.
+        /// </summary>
+        private static void CreateTarget(string target)
+        {
+            try
+            {
+                if (!Directory.Exists(target))
+                {
+                    UnixFile.MakeDirectory(target, PrivateFolder);
+                    return;
+                }
+                AtomicFile.SetMode(target, PrivateFolder);
+            }
+            catch (IOException ex)
+            {
+                throw new PlatformOpsException("PlatformRestoreTargetInvalid", ErrorCategory.WriteError, target,
+                    $"Cannot prepare '{target}' for the restore: {ex.Message}. Restore into a new folder of your own.", ex);
+            }
+            if (Directory.EnumerateFileSystemEntries(target).Any())
+                throw new PlatformOpsException("PlatformRestoreTargetNotEmpty", ErrorCategory.ResourceExists, target,
+                    $"'{target}' is no longer empty. The restore writes only into a new or empty folder.");
+        }
+
         internal static string RecoverySettings(string archive, DateTime? pointInTime, int port, string target)
         {
-            string Q(string s) => "'" + s.Replace("'", "''") + "'";
+            // postgresql.conf strings: a quote is doubled and a backslash starts an escape, so both must be escaped.
+            string Q(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "''") + "'";
             var restore = $"cp {ShellQuote(Path.GetFullPath(archive).TrimEnd('/').Replace("%", "%%"))}/%f %p";
             var lines = new List<string>
             {
@@ -233,16 +300,16 @@ namespace PlatformOps.Wal
 
         private static void CopyTree(string source, string target, OperationProgress progress, CancellationToken cancellationToken)
         {
-            Directory.CreateDirectory(target);
+            // Folders 0700 and files 0600 from their first moment: the copy holds password hashes (pg_authid).
             var buffer = new byte[1 << 20];
             foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
-                Directory.CreateDirectory(Path.Combine(target, dir.Substring(source.Length).TrimStart(Path.DirectorySeparatorChar)));
+                UnixFile.MakeDirectory(Path.Combine(target, dir.Substring(source.Length).TrimStart(Path.DirectorySeparatorChar)), PrivateFolder);
             foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var destination = Path.Combine(target, file.Substring(source.Length).TrimStart(Path.DirectorySeparatorChar));
                 using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                using var output = UnixFile.CreateNew(destination, PrivateFile);
                 int n;
                 while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
                 {

@@ -196,12 +196,21 @@ namespace PlatformOps.Wal
         [Parameter]
         public TimeSpan RpoTarget { get; set; } = TimeSpan.FromMinutes(5);
 
+        /// <summary>The archive folder to measure (size, oldest segment, growth per hour). Default: the profile's Postgres.WalArchive, else the built-in archive command's folder.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ArchivePath { get; set; }
+
         protected override void EndProcessing()
         {
             var target = ResolvePostgres();
             try
             {
                 var status = Await(ct => WalArchiver.GetStatusAsync(target, TimeSpan.FromSeconds(SampleSec), RpoTarget, DockerFor(target), ct));
+                var archive = WalArchiveStats.ArchivePathOf(status, ArchivePath != null ? GetUnresolvedProviderPathFromPSPath(ArchivePath) : ProfileArchive);
+                status.ArchiveUsage = WalArchiveStats.TryMeasure(archive, DateTime.UtcNow);
+                if (ArchivePath != null && status.ArchiveUsage == null)
+                    Report("PlatformWalArchiveNotFound", ErrorCategory.ObjectNotFound, ArchivePath, $"The WAL archive folder '{archive}' does not exist or cannot be read from this machine.");
                 if (status.ArchiveFailing) WriteWarning($"WAL archiving fails at {target.Endpoint}: {status.FailureReason}");
                 WriteObject(status);
             }

@@ -99,6 +99,16 @@ namespace PlatformOps.Wal
         public bool RpoOk { get; internal set; }
         public string RpoDetail { get; internal set; } = string.Empty;
         public DateTime MeasuredAt { get; internal set; }
+        /// <summary>The archive folder as measured here (-ArchivePath, the profile's Postgres.WalArchive, else the built-in archive command's folder); null when none can be read from this machine.</summary>
+        public WalArchiveUsage? ArchiveUsage { get; internal set; }
+        public string? ArchivePath => ArchiveUsage?.ArchivePath;
+        /// <summary>Bytes in the archive folder.</summary>
+        public long? ArchiveSizeBytes => ArchiveUsage?.SizeBytes;
+        /// <summary>The archive's oldest segment, and when it was archived.</summary>
+        public string? OldestArchivedSegment => ArchiveUsage?.OldestSegment;
+        public DateTime? OldestArchivedTime => ArchiveUsage?.OldestSegmentTime;
+        /// <summary>Bytes archived per hour, measured from the files' times over the last hour (or the archive's age when younger).</summary>
+        public double? ArchiveGrowthBytesPerHour => ArchiveUsage?.GrowthBytesPerHour;
         public override string ToString() => $"{Endpoint}: {RpoState}, RPO {RpoEstimate}";
     }
 

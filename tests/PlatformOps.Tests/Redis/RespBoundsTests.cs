@@ -191,7 +191,7 @@ namespace PlatformOps.Tests.Redis
                 Assert.Equal(value, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "big"));
                 Assert.Equal(string.Empty, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "missing"));
                 Assert.StartsWith("-WRONGPASS", await RawRedis.CommandAsync("127.0.0.1", port, "wrong", CancellationToken.None, "PING"));
-                var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "INFO", "keyspace"));
+                var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "INFO", "keyspace"), "127.0.0.1:" + port);
                 Assert.Equal(1, keys["0"]);
 
                 var target = new RedisTarget("127.0.0.1", port, "resp-test-pw", null);

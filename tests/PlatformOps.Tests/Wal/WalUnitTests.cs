@@ -111,7 +111,8 @@ namespace PlatformOps.Tests.Wal
             Assert.Contains("archive_mode = 'off'", text, StringComparison.Ordinal);
             Assert.Contains("port = 55555", text, StringComparison.Ordinal);
             Assert.Contains("recovery_target_time = '2025-06-01 12:00:00.500000+00'", text, StringComparison.Ordinal);
-            Assert.Contains("restore_command = 'cp ''/srv/wal''\\''''s''/%f %p'", text, StringComparison.Ordinal);
+            // The shell quoting adds a backslash, which postgresql.conf reads as an escape unless it is doubled.
+            Assert.Contains("restore_command = 'cp ''/srv/wal''\\\\''''s''/%f %p'", text, StringComparison.Ordinal);
         }
     }
 }

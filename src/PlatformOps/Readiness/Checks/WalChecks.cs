@@ -18,6 +18,73 @@ namespace PlatformOps.Readiness
                 "archive_mode on, newest attempt succeeded", WalArchivingAsync);
             yield return Item("data.rpo", Data, "The RPO estimate is within the target", "Get-PlatformWalStatus | Format-List Rpo*; Invoke-PlatformWalSwitch",
                 $"RPO within {Words.Minutes(plan.Settings.RpoTargetMinutes)}", RpoAsync);
+            var budget = plan.Profile.Wal?.ArchiveBudgetGB;
+            yield return Item("data.wal-archive-size", Data, "The WAL archive stays within its budget",
+                "Get-PlatformWalStatus | Format-List Archive*, OldestArchived*; Remove-PlatformWalArchive (or Remove-PlatformBackup) expires WAL no kept base backup needs",
+                budget is double b ? $"under {Words.Number(b)} GB (Wal.ArchiveBudgetGB) and not reaching it within a day" : "the disk does not fill within a week at the measured growth",
+                WalArchiveSizeAsync);
+        }
+
+        /// <summary>A day of growth must fit the budget; without a budget, a week of growth must fit the disk.</summary>
+        private static readonly TimeSpan BudgetHorizon = TimeSpan.FromDays(1);
+        private static readonly TimeSpan DiskHorizon = TimeSpan.FromDays(7);
+
+        private static async Task<ReadinessCheck> WalArchiveSizeAsync(ReadinessContext context, ReadinessDefinition d)
+        {
+            var plan = context.Plan;
+            if (plan.Postgres == null && plan.PostgresError == null) return d.Skip("the profile has no Postgres section");
+            var configured = plan.Profile.Postgres?.WalArchive;
+            string? path = configured;
+            if (string.IsNullOrEmpty(path))
+            {
+                var s = await WalStatus(context).ConfigureAwait(false);
+                path = WalArchiveStats.ArchivePathOf(s, null);
+            }
+            if (string.IsNullOrEmpty(path)) return d.Skip("no archive folder is known (set Postgres.WalArchive in the profile)");
+            var usage = WalArchiveStats.TryMeasure(path, context.Now);
+            if (usage == null) return d.Skip($"the archive folder '{path}' cannot be read from this machine");
+            return ArchiveSizeVerdict(d, usage, plan.Profile.Wal?.ArchiveBudgetGB);
+        }
+
+        /// <summary>A span of hours, capped at ten years (a tiny growth must not overflow TimeSpan).</summary>
+        private static TimeSpan Hours(double hours) => TimeSpan.FromHours(Math.Min(hours, 24 * 3650));
+
+        /// <summary>Judges an archive's size and growth against a budget (GB), else against its filesystem's free space.</summary>
+        internal static ReadinessCheck ArchiveSizeVerdict(ReadinessDefinition d, WalArchiveUsage u, double? budgetGB)
+        {
+            var growth = u.GrowthBytesPerHour ?? 0;
+            var facts = $"{Words.Size(u.SizeBytes)} in {Words.Plural(u.Segments, "segment")}"
+                        + (u.OldestSegment != null && u.OldestSegmentTime != null ? $", oldest {u.OldestSegment} from {Words.Ago(u.OldestSegmentTime.Value, u.MeasuredAt)}" : string.Empty)
+                        + (u.GrowthBytesPerHour != null ? $", growing {Words.Size((long)growth)}/h (measured over {Words.Span(u.GrowthMeasuredOver)})" : ", growth not measurable yet");
+            ReadinessCheck check;
+            if (budgetGB is double gb && gb > 0)
+            {
+                var budget = (long)(gb * 1073741824.0);
+                var left = budget - u.SizeBytes;
+                var untilFull = growth > 0 ? Hours(Math.Max(0, left) / growth) : (TimeSpan?)null;
+                if (left <= 0)
+                    check = d.Fail($"the archive {u.ArchivePath} holds {facts}: over its budget of {Words.Number(gb)} GB. Expire WAL no kept base backup needs (Remove-PlatformWalArchive) before the disk fills", null, u);
+                else if (untilFull < BudgetHorizon)
+                    check = d.Warn($"the archive reaches its budget of {Words.Number(gb)} GB in {Words.Span(untilFull.Value)} at this growth: {facts}", null, u);
+                else if (u.SizeBytes >= budget * 0.8)
+                    check = d.Warn($"the archive uses {Words.Number(100.0 * u.SizeBytes / budget, "0")}% of its budget of {Words.Number(gb)} GB: {facts}", null, u);
+                else
+                    check = d.Pass($"{Words.Number(100.0 * u.SizeBytes / budget, "0")}% of the {Words.Number(gb)} GB budget: {facts}", null, u);
+            }
+            else
+            {
+                var untilFull = u.FreeBytes != null && growth > 0 ? Hours(u.FreeBytes.Value / growth) : (TimeSpan?)null;
+                var free = u.FreeBytes != null ? $"; {Words.Size(u.FreeBytes.Value)} free on its disk" : string.Empty;
+                if (untilFull < BudgetHorizon)
+                    check = d.Fail($"at this growth the archive fills its disk in {Words.Span(untilFull!.Value)}: {facts}{free}. Expire WAL (Remove-PlatformWalArchive) and set Wal.ArchiveBudgetGB", null, u);
+                else if (untilFull < DiskHorizon)
+                    check = d.Warn($"at this growth the archive fills its disk in {Words.Span(untilFull!.Value)}: {facts}{free}; set Wal.ArchiveBudgetGB", null, u);
+                else
+                    check = d.Pass($"{facts}{free} (no Wal.ArchiveBudgetGB: judged against the free space)", null, u);
+            }
+            check.Value = u.SizeBytes;
+            check.Unit = "bytes";
+            return check;
         }
 
         private static Task<PlatformWalStatus> WalStatus(ReadinessContext context)
