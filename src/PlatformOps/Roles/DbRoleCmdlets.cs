@@ -229,41 +229,113 @@ namespace PlatformOps.Roles
         }
     }
 
-    /// <summary>Reassigns or drops what a role owns, in every database, then drops the role.</summary>
-    [Cmdlet(VerbsCommon.Remove, "DbRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    /// <summary>
+    /// Drops roles. A role that owns objects (in any database of the cluster, or a database or tablespace) is refused,
+    /// naming them, unless -ReassignTo keeps them or -DropOwnedObjects drops them with it.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "DbRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
     [OutputType(typeof(DbRoleRemoveResult))]
     public sealed class RemoveDbRoleCommand : PostgresCmdlet
     {
-        /// <summary>The roles to remove.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        private const string NameSet = "Name";
+        private const string InputSet = "InputObject";
+
+        /// <summary>The roles to remove, on the server the connection parameters (or the profile) name.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = Array.Empty<string>();
 
-        /// <summary>The role that receives what the removed role owns. Without it, its objects are dropped.</summary>
+        /// <summary>Roles from Get-DbRole: each is removed on the server and database it was read from.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+        [ValidateNotNull]
+        public DbRole[] InputObject { get; set; } = Array.Empty<DbRole>();
+
+        /// <summary>The role that receives what the removed role owns (REASSIGN OWNED): the objects are kept.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? ReassignTo { get; set; }
 
+        /// <summary>Drop what the removed role owns (DROP OWNED), in every database. Destroys data.</summary>
+        [Parameter]
+        public SwitchParameter DropOwnedObjects { get; set; }
+
+        private DbRoleOwnedObjectAction Action
+            => ReassignTo != null ? DbRoleOwnedObjectAction.Reassign : DropOwnedObjects ? DbRoleOwnedObjectAction.Drop : DbRoleOwnedObjectAction.Refuse;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (ReassignTo != null && DropOwnedObjects)
+                Fail("DbRoleRemoveOptionsConflict", ErrorCategory.InvalidArgument, ReassignTo,
+                    "-ReassignTo keeps what the role owns and -DropOwnedObjects drops it: give one of them, not both.");
+        }
+
+        private bool ConnectionNamed => MyInvocation.BoundParameters.ContainsKey(nameof(Server)) || MyInvocation.BoundParameters.ContainsKey(nameof(Port))
+            || MyInvocation.BoundParameters.ContainsKey(nameof(Database));
+
         protected override void ProcessRecord()
         {
-            var target = ResolvePostgres();
-            foreach (var name in Name)
+            if (ParameterSetName == NameSet)
             {
-                try
+                var target = ResolvePostgres();
+                foreach (var name in Name) Remove(target, name);
+                return;
+            }
+            foreach (var role in InputObject)
+            {
+                if (role == null) continue;
+                PostgresTarget target;
+                if (role.Connection == null)
                 {
-                    var plan = Await(ct => RoleEngine.PlanRemoveAsync(target, name, ReassignTo, ct));
-                    var what = plan.ReassignTo != null
-                        ? $"Reassign what '{name}' owns ({plan.OwnedObjects} object(s)) to '{plan.ReassignTo}', revoke its privileges and drop it"
-                        : $"Drop the {plan.OwnedObjects} object(s) '{name}' owns, revoke its privileges and drop it";
-                    if (!ShouldProcess($"{what}, at {target.Endpoint} in database(s) {string.Join(", ", plan.Databases)}:{Environment.NewLine}{plan.Script}",
-                            $"{what}?{Environment.NewLine}{plan.Script}", "Remove-DbRole"))
-                        continue;
-                    WriteObject(Await(ct => RoleEngine.RemoveAsync(target, plan, ct)));
+                    target = ResolvePostgres();
                 }
-                catch (PlatformOpsException ex)
+                else
                 {
-                    Report(ex);
+                    target = role.Connection;
+                    if (ConnectionNamed)
+                    {
+                        var named = ResolvePostgres();
+                        if (named.Endpoint != target.Endpoint || (MyInvocation.BoundParameters.ContainsKey(nameof(Database)) && named.Database != target.Database))
+                        {
+                            Report("DbRoleServerMismatch", ErrorCategory.InvalidArgument, role,
+                                $"Role '{role.Name}' was read from {target.Endpoint} (database '{target.Database}'), but the parameters name {named.Endpoint} (database '{named.Database}'). " +
+                                "Nothing was changed. Pipe roles read from the server you mean, or pass names (-Name) instead of role objects.");
+                            continue;
+                        }
+                    }
                 }
+                Remove(target, role.Name);
+            }
+        }
+
+        private void Remove(PostgresTarget target, string name)
+        {
+            try
+            {
+                var plan = Await(ct => RoleRemover.PlanAsync(target, name, Action, ReassignTo, ct));
+                string what;
+                switch (plan.Action)
+                {
+                    case DbRoleOwnedObjectAction.Reassign:
+                        what = $"Reassign what '{name}' owns ({plan.OwnedObjects} object(s)) to '{plan.ReassignTo}', revoke its privileges and drop it";
+                        break;
+                    case DbRoleOwnedObjectAction.Drop:
+                        what = plan.OwnedObjects > 0
+                            ? $"DROP the {plan.OwnedObjects} object(s) '{name}' owns ({plan.Describe()}), revoke its privileges and drop it"
+                            : $"Revoke the privileges of '{name}' and drop it (it owns no objects)";
+                        break;
+                    default:
+                        what = $"Revoke the privileges of '{name}' and drop it (it owns no objects)";
+                        break;
+                }
+                if (!ShouldProcess($"{what}, at {target.Endpoint} in database(s) {string.Join(", ", plan.Databases)}:{Environment.NewLine}{plan.Script}",
+                        $"{what}, at {target.Endpoint}?{Environment.NewLine}{plan.Script}", "Remove-DbRole"))
+                    return;
+                WriteObject(Await(ct => RoleRemover.RemoveAsync(target, plan, ct)));
+            }
+            catch (PlatformOpsException ex)
+            {
+                Report(ex);
             }
         }
     }

@@ -8,7 +8,11 @@ namespace PlatformOps.Roles
     public sealed class DbRole
     {
         public string Name { get; internal set; } = string.Empty;
+        /// <summary>The server the role was read from (host:port).</summary>
+        public string Server { get; internal set; } = string.Empty;
         public string Database { get; internal set; } = string.Empty;
+        /// <summary>The connection the role was read with (password never shown): Remove-DbRole acts on this server when the role is piped to it.</summary>
+        public PlatformOps.Common.PostgresTarget? Connection { get; internal set; }
         public bool Login { get; internal set; }
         public bool Superuser { get; internal set; }
         public bool Inherit { get; internal set; }
@@ -144,10 +148,16 @@ namespace PlatformOps.Roles
     public sealed class DbRoleRemoveResult
     {
         public string Role { get; internal set; } = string.Empty;
-        /// <summary>The role that received what it owned; null when its objects were dropped.</summary>
+        /// <summary>The server the role was removed from (host:port).</summary>
+        public string Server { get; internal set; } = string.Empty;
+        /// <summary>The role that received what it owned; null when nothing was reassigned.</summary>
         public string? ReassignedTo { get; internal set; }
-        /// <summary>Objects it owned (tables, sequences, routines, schemas, types...) across the databases.</summary>
+        /// <summary>Objects it owned (tables, sequences, routines, schemas, types, databases...) across the databases.</summary>
         public int OwnedObjects { get; internal set; }
+        /// <summary>Objects dropped with it (only with -DropOwnedObjects).</summary>
+        public int DroppedObjects { get; internal set; }
+        /// <summary>The objects it owned as PostgreSQL names them, with their database (at most 50 per database).</summary>
+        public IReadOnlyList<string> Owned { get; internal set; } = Array.Empty<string>();
         public IReadOnlyList<string> Databases { get; internal set; } = Array.Empty<string>();
         public IReadOnlyList<string> Statements { get; internal set; } = Array.Empty<string>();
         public bool Removed { get; internal set; }

@@ -11,23 +11,7 @@ using PlatformOps.Common;
 
 namespace PlatformOps.Roles
 {
-    /// <summary>What Remove-DbRole will do, known before it does it.</summary>
-    public sealed class RoleRemovalPlan
-    {
-        internal RoleRemovalPlan(string role, string? reassignTo, IList<string> databases, int ownedObjects, IList<string> statements)
-        {
-            Role = role; ReassignTo = reassignTo; Databases = databases.ToList(); OwnedObjects = ownedObjects; Statements = statements.ToList();
-        }
-        public string Role { get; }
-        public string? ReassignTo { get; }
-        /// <summary>The databases where the role owns objects or holds privileges (REASSIGN/DROP OWNED run in each).</summary>
-        public IReadOnlyList<string> Databases { get; }
-        public int OwnedObjects { get; }
-        public IReadOnlyList<string> Statements { get; }
-        public string Script => string.Join(Environment.NewLine, Statements);
-    }
-
-    /// <summary>Reads, compares, applies and removes database roles. Knows nothing of the PowerShell host.</summary>
+    /// <summary>Reads, compares and applies database roles (RoleRemover removes them). Knows nothing of the PowerShell host.</summary>
     public static class RoleEngine
     {
         /// <summary>Reads the server and plans the statements that make it match <paramref name="specs"/>.</summary>
@@ -126,7 +110,10 @@ namespace PlatformOps.Roles
             {
                 if (!includeSystem && row.Name.StartsWith("pg_", StringComparison.Ordinal)) continue;
                 if (include != null && !include(row.Name)) continue;
-                result.Add(Describe(catalog, row, includePublic));
+                var role = Describe(catalog, row, includePublic);
+                role.Server = target.Endpoint;
+                role.Connection = target.WithDatabase(catalog.Database);
+                result.Add(role);
             }
             return result;
         }
@@ -196,108 +183,6 @@ namespace PlatformOps.Roles
             if (missing.Count > 0)
                 throw new PlatformOpsException("DbRoleSchemaNotFound", ErrorCategory.ObjectNotFound, missing[0],
                     $"Database '{catalog.Database}' has no schema {string.Join(", ", missing.Select(m => "'" + m + "'"))}.");
-        }
-
-        /// <summary>Finds what a role owns and where, and the statements that reassign or drop it and then drop the role.</summary>
-        public static async Task<RoleRemovalPlan> PlanRemoveAsync(PostgresTarget target, string role, string? reassignTo, CancellationToken cancellationToken)
-        {
-            if (target == null) throw new ArgumentNullException(nameof(target));
-            PgSql.CheckIdentifier(role);
-            if (reassignTo != null) PgSql.CheckIdentifier(reassignTo);
-            using var connection = await target.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
-            const string sql = @"
-select r.oid, current_user, r.rolname = current_user, (select oid from pg_roles where rolname = @to) is not null,
-       (select count(*)::int from pg_shdepend s where s.refclassid = 'pg_authid'::regclass and s.refobjid = r.oid and s.deptype = 'o'),
-       array(select distinct d.datname from pg_shdepend s join pg_database d on d.oid = s.dbid
-             where s.refclassid = 'pg_authid'::regclass and s.refobjid = r.oid and d.datname <> current_database() order by 1),
-       current_database()
-from pg_roles r where r.rolname = @role";
-            using var command = new NpgsqlCommand(sql, connection);
-            command.Parameters.AddWithValue("role", role);
-            command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Text) { Value = (object?)reassignTo ?? DBNull.Value });
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                throw new PlatformOpsException("DbRoleNotFound", ErrorCategory.ObjectNotFound, role, $"Role '{role}' does not exist.");
-            if (role.StartsWith("pg_", StringComparison.Ordinal))
-                throw new PlatformOpsException("DbRoleNameReserved", ErrorCategory.InvalidArgument, role, $"'{role}' is a PostgreSQL built-in role and cannot be removed.");
-            if (reader.GetBoolean(2))
-                throw new PlatformOpsException("DbRoleIsCurrentUser", ErrorCategory.InvalidOperation, role, $"'{role}' is the role this connection uses. Connect as another role to remove it.");
-            if (reassignTo != null && !reader.GetBoolean(3))
-                throw new PlatformOpsException("DbRoleNotFound", ErrorCategory.ObjectNotFound, reassignTo, $"Role '{reassignTo}' (the new owner) does not exist.");
-            if (reassignTo == role)
-                throw new PlatformOpsException("DbRoleReassignInvalid", ErrorCategory.InvalidArgument, reassignTo, "A role cannot be reassigned to itself.");
-            var owned = reader.GetInt32(4);
-            var databases = new List<string> { reader.GetString(6) };
-            databases.AddRange(reader.GetFieldValue<string[]>(5));
-            var ident = PgSql.Ident(role);
-            var statements = new List<string>();
-            if (reassignTo != null) statements.Add($"REASSIGN OWNED BY {ident} TO {PgSql.Ident(reassignTo)}");
-            statements.Add($"DROP OWNED BY {ident}");
-            var script = new List<string>();
-            foreach (var db in databases)
-            {
-                script.Add($"-- in database {PgSql.Ident(db)}");
-                script.AddRange(statements.Select(s => s + ";"));
-            }
-            script.Add($"DROP ROLE {ident};");
-            return new RoleRemovalPlan(role, reassignTo, databases, owned, script);
-        }
-
-        /// <summary>Reassigns or drops what the role owns in every database where it has objects or privileges, then drops it.</summary>
-        public static async Task<DbRoleRemoveResult> RemoveAsync(PostgresTarget target, RoleRemovalPlan plan, CancellationToken cancellationToken)
-        {
-            if (target == null) throw new ArgumentNullException(nameof(target));
-            if (plan == null) throw new ArgumentNullException(nameof(plan));
-            var ident = PgSql.Ident(plan.Role);
-            var perDatabase = new List<string>();
-            if (plan.ReassignTo != null) perDatabase.Add($"REASSIGN OWNED BY {ident} TO {PgSql.Ident(plan.ReassignTo)}");
-            perDatabase.Add($"DROP OWNED BY {ident}");
-            // Other databases first; the connection's own database last, in the same transaction as DROP ROLE.
-            for (var i = plan.Databases.Count - 1; i >= 0; i--)
-            {
-                var db = plan.Databases[i];
-                var last = i == 0;
-                var dbTarget = last ? target : target.WithDatabase(db);
-                NpgsqlConnection connection;
-                try
-                {
-                    connection = await dbTarget.OpenCheckedAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (PlatformOpsException ex)
-                {
-                    throw new PlatformOpsException("DbRoleRemoveFailed", ErrorCategory.ConnectionError, plan.Role,
-                        $"Role '{plan.Role}' owns objects or holds privileges in database '{db}', which cannot be opened: {ex.Message}", ex);
-                }
-                using (connection)
-                using (var transaction = connection.BeginTransaction())
-                {
-                    var statements = new List<string>(perDatabase);
-                    if (last) statements.Add($"DROP ROLE {ident}");
-                    try
-                    {
-                        foreach (var statement in statements)
-                        {
-                            using var command = new NpgsqlCommand(statement, connection, transaction);
-                            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                        }
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (PostgresException ex)
-                    {
-                        throw new PlatformOpsException(ex.SqlState == "2BP01" ? "DbRoleStillReferenced" : "DbRoleRemoveFailed", ErrorCategory.InvalidOperation, plan.Role,
-                            $"Removing role '{plan.Role}' failed in database '{db}': {ex.MessageText}{(string.IsNullOrEmpty(ex.Detail) ? string.Empty : " (" + ex.Detail!.Replace("\n", "; ") + ")")}", ex);
-                    }
-                }
-            }
-            return new DbRoleRemoveResult
-            {
-                Role = plan.Role,
-                ReassignedTo = plan.ReassignTo,
-                OwnedObjects = plan.OwnedObjects,
-                Databases = plan.Databases,
-                Statements = plan.Statements,
-                Removed = true,
-            };
         }
     }
 }

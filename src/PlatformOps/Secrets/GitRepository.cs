@@ -154,6 +154,29 @@ namespace PlatformOps.SecretHygiene
             return result;
         }
 
+        /// <summary>
+        /// Paths (relative to the root) that any commit of any ref added or changed, among those matching the pathspecs,
+        /// with the newest such commit (abbreviated): one `git log --all` call. A file removed since (git rm --cached) still shows.
+        /// </summary>
+        public async Task<Dictionary<string, string>> EverCommittedAsync(IEnumerable<string> pathspecs, CancellationToken cancellationToken)
+        {
+            var args = new List<string> { "log", "--all", "--format=%x01%h", "--name-only", "--diff-filter=AMCR", "-z", "--" };
+            args.AddRange(pathspecs);
+            var run = await RunAsync(Root, cancellationToken, args.ToArray()).ConfigureAwait(false);
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            // A repository without commits answers 128 ("does not have any commits yet"): nothing was ever committed.
+            if (!run.Succeeded) return result;
+            var commit = string.Empty;
+            foreach (var raw in run.StandardOutput.Split('\0', '\n'))
+            {
+                var entry = raw.Trim('\r');
+                if (entry.Length == 0) continue;
+                if (entry[0] == '\u0001') { commit = entry.Substring(1).Trim(); continue; }
+                if (!result.ContainsKey(entry)) result[entry] = commit;
+            }
+            return result;
+        }
+
         /// <summary>The staged (index) content of added, copied and modified files: one diff call and one cat-file --batch call.</summary>
         public async Task<List<KeyValuePair<string, byte[]>>> StagedAsync(CancellationToken cancellationToken)
         {

@@ -106,11 +106,25 @@ namespace PlatformOps.SecretHygiene
             if (File.Exists(destination) && !Force)
                 Fail("PlatformEnvTemplateExists", ErrorCategory.ResourceExists, destination,
                     $"'{destination}' already exists. Nothing was written. Use -Force to replace it.");
-            var (template, result) = Build(EnvFile.Read(source), Placeholder, KeepNonSecret);
+            var env = EnvFile.Read(source);
+            var problems = env.Problems.ToList();
+            if (problems.Count > 0)
+                Fail("PlatformEnvFileInvalid", ErrorCategory.InvalidData, source,
+                    $"'{source}' has {problems.Count} line(s) that are not comments or KEY=value entries as Docker Compose reads them: " +
+                    string.Join("; ", problems.Take(5).Select(p => $"line {p.Number}: {p.Problem}")) + (problems.Count > 5 ? $"; and {problems.Count - 5} more" : string.Empty) +
+                    ". Nothing was written (copying such lines could copy a secret). Quote multi-line values (KEY=\"...\") and fix those lines.");
+            var (template, result) = Build(env, Placeholder, KeepNonSecret);
             result.Path = destination;
             result.Source = source;
+            var text = template.ToText();
+            // The template is checked with the secret engine before it is written: nothing it would flag may reach it.
+            var leaks = ContentScanner.Scan(text, ContentScanner.KindOf(destination));
+            if (leaks.Count > 0)
+                Fail("PlatformEnvTemplateLeak", ErrorCategory.InvalidData, destination,
+                    $"The template would still hold {leaks.Count} secret(s) ({string.Join(", ", leaks.Take(5).Select(l => $"line {l.Line} {l.Rule}"))}). Nothing was written. " +
+                    "Drop -KeepNonSecret, or move those values out of the env file.");
             if (!ShouldProcess(destination, $"Write an env template with {result.Keys} keys ({result.Replaced} values replaced by '{Placeholder}')")) return;
-            AtomicFile.WriteAllText(destination, template.ToText());
+            AtomicFile.WriteAllText(destination, text);
             WriteObject(result);
         }
 
@@ -139,6 +153,7 @@ namespace PlatformOps.SecretHygiene
                     continue;
                 }
                 result.Replaced++;
+                // The whole entry is replaced, every line of a quoted multi-line value with it.
                 lines.Add(new EnvLine
                 {
                     Key = line.Key,
@@ -290,7 +305,11 @@ namespace PlatformOps.SecretHygiene
                         $"The secret '{name}' was not found. Looked in: {string.Join(", ", lookedAt)}.");
                     continue;
                 }
-                WriteVerbose($"{name}: from {secret.Source} ({secret.Location}), {secret.Length} characters.");
+                WriteVerbose($"{name}: from {secret.Source} ({secret.Location}), {secret.Length} characters; set in {string.Join(", ", secret.Sources)}.");
+                if (secret.Conflict)
+                    WriteWarning($"{name}: {string.Join(" and ", secret.Differing)} set{(secret.Differing.Count == 1 ? "s" : string.Empty)} a different value than {secret.Source} ({secret.Location}), which is used" +
+                        (secret.Source == SecretSource.Environment ? " (as in Docker Compose, the shell environment overrides the .env file)" : string.Empty) +
+                        ". Make them agree, or unset the one that is stale.");
                 if (AsCredentialFor != null) WriteObject(secret.ToCredential(AsCredentialFor));
                 else WriteObject(secret);
             }

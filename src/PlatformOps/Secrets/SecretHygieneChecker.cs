@@ -34,11 +34,14 @@ namespace PlatformOps.SecretHygiene
         /// <summary>Null: do not check containers.</summary>
         public DockerTarget? Docker { get; set; }
         public TimeSpan DockerTimeout { get; set; } = TimeSpan.FromSeconds(10);
+        /// <summary>Run CommittedSecrets (tracked files and the whole git history); readiness judges committed secrets in an item of its own.</summary>
+        public bool IncludeCommitted { get; set; } = true;
     }
 
     /// <summary>The platform's secret hygiene checks: git ignores, file modes, the env template, committed secrets, container environments.</summary>
-    internal static class SecretHygieneChecker
+    internal static partial class SecretHygieneChecker
     {
+        private static readonly string[] EnvPathspecs = { ":(glob)**/.env", ":(glob)**/.env.*" };
         private static readonly string[] KeyFilePatterns = { "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.ppk" };
 
         public static async Task<List<SecretHygieneCheck>> CheckAsync(HygieneOptions options, CancellationToken cancellationToken)
@@ -51,10 +54,10 @@ namespace PlatformOps.SecretHygiene
             if (repo != null) await repo.LoadStatusAsync(cancellationToken).ConfigureAwait(false);
 
             checks.Add(await EnvIgnoredAsync(repo, folder, envPath, cancellationToken).ConfigureAwait(false));
-            checks.Add(KeyFilesIgnored(repo, folder));
+            checks.Add(await KeyFilesIgnoredAsync(repo, folder, cancellationToken).ConfigureAwait(false));
             checks.Add(EnvMode(envPath));
             checks.AddRange(EnvExample(envPath, examplePath));
-            checks.Add(await CommittedAsync(repo, folder, cancellationToken).ConfigureAwait(false));
+            if (options.IncludeCommitted) checks.Add(await CommittedAsync(repo, folder, cancellationToken).ConfigureAwait(false));
             if (options.Docker != null) checks.Add(await ContainersAsync(options.Docker, options.DockerTimeout, cancellationToken).ConfigureAwait(false));
             return checks;
         }
@@ -88,9 +91,32 @@ namespace PlatformOps.SecretHygiene
                     ? Result(check, Verdict.Pass, envPath, "no env file yet, and git would ignore one")
                     : Result(check, Verdict.Warn, envPath, "no env file yet, but git would not ignore one", new[] { rel }, "Add '.env' to .gitignore before creating it.");
             }
-            return IgnoredVerdict(check, folder, repo, envFiles, "env file(s)",
+            var verdict = IgnoredVerdict(check, folder, repo, envFiles, "env file(s)",
                 "git rm --cached the file, add it to .gitignore, commit, and rotate every secret it held: it is in the history.",
                 "Add '.env' (and '.env.*' with '!.env.example') to .gitignore.");
+            return await WithHistoryAsync(verdict, repo, folder, EnvPathspecs, n => IsRealEnvFile(n), "env file(s)",
+                "Rotate every secret those env files held (Find-PlatformSecret -History lists them): removing a file from git does not remove it from the history, and anyone with a clone has it. Keep them ignored.",
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Turns a verdict into Fail when files of the kind were committed once and removed since (git rm --cached): still
+        /// in every clone's history, so what they held must be rotated.
+        /// </summary>
+        private static async Task<SecretHygieneCheck> WithHistoryAsync(SecretHygieneCheck verdict, GitRepository repo, string folder, string[] pathspecs,
+            Func<string, bool> isKind, string noun, string remedy, CancellationToken cancellationToken)
+        {
+            var relFolder = repo.Relative(folder) ?? string.Empty;
+            var ever = await repo.EverCommittedAsync(pathspecs, cancellationToken).ConfigureAwait(false);
+            var gone = ever.Where(p => isKind(p.Key.Substring(p.Key.LastIndexOf('/') + 1))
+                                       && (relFolder.Length == 0 || p.Key.StartsWith(relFolder + "/", StringComparison.Ordinal))
+                                       && repo.StatusOf(Path.Combine(repo.Root, p.Key)) != GitFileStatus.Tracked)
+                           .OrderBy(p => p.Key, StringComparer.Ordinal)
+                           .Select(p => $"{p.Key} (committed in {p.Value}, no longer tracked: still in the history)").ToList();
+            if (gone.Count == 0) return verdict;
+            var detail = $"{gone.Count} {noun} committed in the past: rotate what they held";
+            return Result(verdict.Check, Verdict.Fail, verdict.Target, verdict.Status == Verdict.Fail ? verdict.Detail + "; " + detail : detail,
+                gone.Concat(verdict.Evidence), verdict.Status == Verdict.Fail ? verdict.Remedy + " " + remedy : remedy);
         }
 
         /// <summary>Fail when any of the files is tracked, or not ignored (the next 'git add .' commits it); else Pass.</summary>
@@ -150,7 +176,7 @@ namespace PlatformOps.SecretHygiene
             }
         }
 
-        private static SecretHygieneCheck KeyFilesIgnored(GitRepository? repo, string folder)
+        private static async Task<SecretHygieneCheck> KeyFilesIgnoredAsync(GitRepository? repo, string folder, CancellationToken cancellationToken)
         {
             const string check = "KeyFilesIgnored";
             var found = new List<string>();
@@ -183,12 +209,16 @@ namespace PlatformOps.SecretHygiene
                     if (!found.Contains(full) && (repo.Relative(folder) is string relFolder && (relFolder.Length == 0 || rel.StartsWith(relFolder + "/", StringComparison.Ordinal))))
                         found.Add(full);
                 }
-            if (found.Count == 0) return Result(check, Verdict.Pass, folder, "no private key files");
             if (repo == null)
-                return Result(check, Verdict.Warn, folder, $"{found.Count} key file(s); not a git repository, so whether they would be committed is unknown", found);
-            return IgnoredVerdict(check, folder, repo, found, "private key file(s)",
-                "git rm --cached them, ignore them (ssl/*.pem, *.key), commit, and replace the keys: the old ones are in the history.",
-                "Add the key files' patterns (ssl/**/*.pem, *.key) to .gitignore.");
+                return found.Count == 0 ? Result(check, Verdict.Pass, folder, "no private key files")
+                    : Result(check, Verdict.Warn, folder, $"{found.Count} key file(s); not a git repository, so whether they would be committed is unknown", found);
+            var verdict = found.Count == 0 ? Result(check, Verdict.Pass, folder, "no private key files")
+                : IgnoredVerdict(check, folder, repo, found, "private key file(s)",
+                    "git rm --cached them, ignore them (ssl/*.pem, *.key), commit, and replace the keys: the old ones are in the history.",
+                    "Add the key files' patterns (ssl/**/*.pem, *.key) to .gitignore.");
+            return await WithHistoryAsync(verdict, repo, folder, KeyFilePatterns.Select(p => ":(glob)**/" + p).ToArray(), IsKeyFileName, "private key file(s)",
+                "Replace those keys (new key pairs and certificates): removing a file from git does not remove it from the history.",
+                cancellationToken).ConfigureAwait(false);
         }
 
         private static bool LooksLikeKeyFolder(string name) => name == "ssl" || name == "certs" || name == "tls" || name == "secrets" || name == "keys";
@@ -206,62 +236,10 @@ namespace PlatformOps.SecretHygiene
             return Result(check, Verdict.Pass, envPath, $"mode {octal}: owner only");
         }
 
-        private static IEnumerable<SecretHygieneCheck> EnvExample(string envPath, string examplePath)
-        {
-            var hasEnv = File.Exists(envPath);
-            if (!File.Exists(examplePath))
-            {
-                yield return Result("EnvExampleExists", hasEnv ? Verdict.Fail : Verdict.Warn, examplePath,
-                    hasEnv ? "there is an env file but no template listing its keys" : "no env template", null,
-                    "Write it with: New-PlatformEnvTemplate -Path " + envPath);
-                yield break;
-            }
-            yield return Result("EnvExampleExists", Verdict.Pass, examplePath, "the env template exists");
-            var example = EnvFile.Read(examplePath);
-            if (hasEnv)
-            {
-                var env = EnvFile.Read(envPath);
-                var envKeys = new HashSet<string>(env.Keys, StringComparer.Ordinal);
-                var exampleKeys = new HashSet<string>(example.Keys, StringComparer.Ordinal);
-                var missing = envKeys.Where(k => !exampleKeys.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-                var extra = exampleKeys.Where(k => !envKeys.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-                var evidence = missing.Select(k => $"{k}: in {Path.GetFileName(envPath)}, missing from {Path.GetFileName(examplePath)}")
-                    .Concat(extra.Select(k => $"{k}: in {Path.GetFileName(examplePath)}, not in {Path.GetFileName(envPath)}"));
-                if (missing.Count > 0)
-                    yield return Result("EnvExampleKeys", Verdict.Fail, examplePath, $"{missing.Count} key(s) of the env file are missing from the template", evidence,
-                        "Regenerate it: New-PlatformEnvTemplate -Force");
-                else if (extra.Count > 0)
-                    yield return Result("EnvExampleKeys", Verdict.Warn, examplePath, $"the template has {extra.Count} key(s) the env file lacks", evidence,
-                        "Set them in the env file, or drop them from the template.");
-                else
-                    yield return Result("EnvExampleKeys", Verdict.Pass, examplePath, $"same {envKeys.Count} keys as the env file");
-
-                var real = new List<string>();
-                foreach (var line in example.Entries)
-                {
-                    var v = line.Value;
-                    if (v.Length == 0 || SecretText.IsPlaceholder(v) || SecretText.IsReference(v)) continue;
-                    var envValue = env.Find(line.Key!)?.Value;
-                    var secretName = SecretText.ClassifyName(line.Key!) != SecretNameKind.None;
-                    if ((secretName && envValue != null && envValue == v && v.Length >= 6)
-                        || ContentScanner.Scan(line.Key + "=" + v, FileKind.Config).Count > 0)
-                        real.Add($"{line.Key} (line {line.Number})");
-                }
-                yield return real.Count > 0
-                    ? Result("EnvExampleValues", Verdict.Fail, examplePath, $"{real.Count} value(s) in the template look real", real,
-                        "Replace them with placeholders (New-PlatformEnvTemplate -Force) and rotate them if the template was committed.")
-                    : Result("EnvExampleValues", Verdict.Pass, examplePath, "no real values: placeholders, empty values or references only");
-            }
-            else
-            {
-                var real = example.Entries.Where(l => l.Value.Length > 0 && ContentScanner.Scan(l.Key + "=" + l.Value, FileKind.Config).Count > 0)
-                    .Select(l => $"{l.Key} (line {l.Number})").ToList();
-                yield return real.Count > 0
-                    ? Result("EnvExampleValues", Verdict.Fail, examplePath, $"{real.Count} value(s) in the template look real", real, "Replace them with placeholders.")
-                    : Result("EnvExampleValues", Verdict.Pass, examplePath, "no real values");
-            }
-        }
-
+        /// <summary>
+        /// CommittedSecrets: the tracked files, and every commit of every ref (the engine of Find-PlatformSecret -History):
+        /// a secret that was ever committed is in every clone and must be rotated, even when the file is gone since.
+        /// </summary>
         private static async Task<SecretHygieneCheck> CommittedAsync(GitRepository? repo, string folder, CancellationToken cancellationToken)
         {
             const string check = "CommittedSecrets";
@@ -269,11 +247,28 @@ namespace PlatformOps.SecretHygiene
             var scanner = new SecretScanner(new SecretScanOptions { Paths = new List<string> { folder }, SkipIgnored = true });
             var items = (await scanner.ListAsync(cancellationToken).ConfigureAwait(false)).Where(i => i.Status == GitFileStatus.Tracked).ToList();
             var findings = scanner.Scan(items, cancellationToken).ToList();
-            if (findings.Count == 0) return Result(check, Verdict.Pass, folder, $"no secret in the {items.Count} tracked files");
-            return Result(check, Verdict.Fail, folder, $"{findings.Count} secret(s) in tracked files",
-                findings.Select(f => $"{f.RelativePath}:{f.Line} {f.Rule}" + (f.Key != null ? $" ({f.Key})" : string.Empty)),
-                "Remove them, rotate them (they are in the history), and read them from Docker secrets or an ignored .env. Find-PlatformSecret shows each.");
+            var relFolder = repo.Relative(folder) ?? string.Empty;
+            var history = (await new SecretScanner(new SecretScanOptions()).ScanHistoryAsync(repo.Root, cancellationToken).ConfigureAwait(false))
+                .Where(f => relFolder.Length == 0 || f.RelativePath.StartsWith(relFolder + "/", StringComparison.Ordinal))
+                .ToList();
+            // What is still in a tracked file is reported once, as tracked; the rest is only in the history.
+            var current = new HashSet<string>(findings.Select(f => f.RelativePath + "\u0001" + f.Rule + "\u0001" + f.Key), StringComparer.Ordinal);
+            var pastOnly = history.Where(f => !current.Contains(f.RelativePath + "\u0001" + f.Rule + "\u0001" + f.Key))
+                .GroupBy(f => (f.RelativePath, f.Rule, f.Key)).Select(g => g.First()).ToList();
+            if (findings.Count == 0 && pastOnly.Count == 0)
+                return Result(check, Verdict.Pass, folder, $"no secret in the {items.Count} tracked files or in the git history");
+            var evidence = findings.Select(f => $"{f.RelativePath}:{f.Line} {f.Rule}" + (f.Key != null ? $" ({f.Key})" : string.Empty))
+                .Concat(pastOnly.Select(f => $"{f.RelativePath}:{f.Line} {f.Rule}" + (f.Key != null ? $" ({f.Key})" : string.Empty) + $" in commit {Short(f.Commit)} (history)"));
+            var parts = new List<string>();
+            if (findings.Count > 0) parts.Add($"{findings.Count} secret(s) in tracked files");
+            if (pastOnly.Count > 0) parts.Add($"{pastOnly.Count} secret(s) committed in the past and still in the git history");
+            return Result(check, Verdict.Fail, folder, string.Join("; ", parts) + ": rotate them",
+                evidence,
+                "Rotate every one of them: a secret that was ever committed is in every clone's history, and removing the file does not remove it. " +
+                "Then remove them from the files, read them from Docker secrets or an ignored .env. Find-PlatformSecret -History shows each.");
         }
+
+        private static string Short(string? commit) => commit == null ? "?" : commit.Length > 10 ? commit.Substring(0, 10) : commit;
 
         /// <summary>Names that carry a secret in a plain environment variable (a *_FILE pointing at /run/secrets is the fix).</summary>
         internal static IEnumerable<string> PlainSecretVariables(IEnumerable<string> environment)

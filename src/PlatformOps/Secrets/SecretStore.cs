@@ -21,7 +21,7 @@ namespace PlatformOps.SecretHygiene
         Symbols,
     }
 
-    /// <summary>Where Get-PlatformSecret found a secret.</summary>
+    /// <summary>Where Get-PlatformSecret found a secret, in order of precedence (Environment before EnvFile, as in Docker Compose).</summary>
     public enum SecretSource
     {
         Vault,
@@ -39,6 +39,12 @@ namespace PlatformOps.SecretHygiene
         public string Location { get; internal set; } = string.Empty;
         public SecureString Value { get; internal set; } = new SecureString();
         public int Length => Value.Length;
+        /// <summary>Every place that sets the secret, the one used first: "Environment (env:NAME)", "EnvFile (/srv/.env)".</summary>
+        public IReadOnlyList<string> Sources { get; internal set; } = Array.Empty<string>();
+        /// <summary>True when the places that set it disagree (compared, never shown); the first of <see cref="Sources"/> wins.</summary>
+        public bool Conflict { get; internal set; }
+        /// <summary>The places whose value differs from the one used.</summary>
+        public IReadOnlyList<string> Differing { get; internal set; } = Array.Empty<string>();
 
         /// <summary>A PSCredential for the secret, with the given user name.</summary>
         public System.Management.Automation.PSCredential ToCredential(string userName) => new System.Management.Automation.PSCredential(userName, Value);
@@ -123,17 +129,20 @@ namespace PlatformOps.SecretHygiene
         }
 
         /// <summary>
-        /// Resolves a named secret: vault (when a resolver is given), Docker secret file, env file, environment. Returns null
-        /// and the places looked at when it is nowhere.
+        /// Resolves a named secret. Precedence: vault (when a resolver is given), Docker secret file, the process
+        /// environment, then the env file: as in Docker Compose, a variable set in the shell overrides the .env file.
+        /// Every place that sets it is listed in <see cref="PlatformSecret.Sources"/>, and <see cref="PlatformSecret.Conflict"/>
+        /// says whether they disagree (compared here, never shown). Returns null, and the places looked at, when it is nowhere.
         /// </summary>
         public static PlatformSecret? Resolve(string name, Func<string, (SecureString? Value, string? Vault)>? vault, IList<string> secretFolders,
             string? envFile, Func<string, string?> environment, List<string> lookedAt)
         {
+            var found = new List<PlatformSecret>();
             if (vault != null)
             {
                 lookedAt.Add("SecretManagement vaults");
                 var (v, vaultName) = vault(name);
-                if (v != null) return new PlatformSecret { Name = name, Source = SecretSource.Vault, Location = vaultName ?? "vault", Value = v };
+                if (v != null) found.Add(new PlatformSecret { Name = name, Source = SecretSource.Vault, Location = vaultName ?? "vault", Value = v });
             }
 
             var fileVariable = environment(name + "_FILE");
@@ -151,14 +160,20 @@ namespace PlatformOps.SecretHygiene
                 string text;
                 try { text = File.ReadAllText(file); }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { continue; }
-                return new PlatformSecret
+                found.Add(new PlatformSecret
                 {
                     Name = name,
                     Source = SecretSource.DockerSecret,
                     Location = Path.GetFullPath(file),
                     Value = Common.Secrets.ToSecureString(text.TrimEnd('\r', '\n')),
-                };
+                });
+                break;
             }
+
+            lookedAt.Add("env:" + name);
+            var fromEnvironment = environment(name);
+            if (fromEnvironment != null)
+                found.Add(new PlatformSecret { Name = name, Source = SecretSource.Environment, Location = "env:" + name, Value = Common.Secrets.ToSecureString(fromEnvironment) });
 
             if (envFile != null)
             {
@@ -167,15 +182,27 @@ namespace PlatformOps.SecretHygiene
                 {
                     var entry = EnvFile.Read(envFile).Find(name);
                     if (entry != null)
-                        return new PlatformSecret { Name = name, Source = SecretSource.EnvFile, Location = Path.GetFullPath(envFile), Value = Common.Secrets.ToSecureString(entry.Value) };
+                        found.Add(new PlatformSecret { Name = name, Source = SecretSource.EnvFile, Location = Path.GetFullPath(envFile), Value = Common.Secrets.ToSecureString(entry.Value) });
                 }
             }
 
-            lookedAt.Add("env:" + name);
-            var fromEnvironment = environment(name);
-            if (fromEnvironment != null)
-                return new PlatformSecret { Name = name, Source = SecretSource.Environment, Location = "env:" + name, Value = Common.Secrets.ToSecureString(fromEnvironment) };
-            return null;
+            if (found.Count == 0) return null;
+            var winner = found[0];
+            winner.Sources = found.Select(f => $"{f.Source} ({f.Location})").ToList();
+            winner.Conflict = found.Skip(1).Any(f => !SameValue(winner.Value, f.Value));
+            winner.Differing = found.Skip(1).Where(f => !SameValue(winner.Value, f.Value)).Select(f => $"{f.Source} ({f.Location})").ToList();
+            return winner;
+        }
+
+        /// <summary>Compares two secrets without keeping either in a string longer than the comparison.</summary>
+        private static bool SameValue(SecureString a, SecureString b)
+        {
+            if (a.Length != b.Length) return false;
+            var x = Common.Secrets.Reveal(a);
+            var y = Common.Secrets.Reveal(b);
+            var diff = 0;
+            for (var i = 0; i < x.Length; i++) diff |= x[i] ^ y[i];
+            return diff == 0;
         }
     }
 }

@@ -274,7 +274,12 @@ namespace PlatformOps.Tests.Roles
             }
 
             Ps("Get-DbRole -Database $db -Name $rest[0]", dropper).ShouldSucceed();
-            Ps("Remove-DbRole -Database $db -Name $rest[0] -Confirm:$false", dropper).ShouldSucceed();
+            // Without -ReassignTo or -DropOwnedObjects a role that owns a table is refused, and the table stays.
+            var refused = Ps("Remove-DbRole -Database $db -Name $rest[0] -Confirm:$false", dropper);
+            Assert.Equal("DbRoleOwnsObjects", refused.ErrorId);
+            Assert.Contains("table public.dropped", refused.ErrorMessage, StringComparison.Ordinal);
+            Assert.Equal(1L, RoleLab.Scalar<long>(_lab.Database, "select count(*) from pg_tables where tablename = 'dropped'"));
+            Ps("Remove-DbRole -Database $db -Name $rest[0] -DropOwnedObjects -Confirm:$false", dropper).ShouldSucceed();
             Assert.Equal(0L, RoleLab.Scalar<long>(_lab.Database, "select count(*) from pg_tables where tablename = 'dropped'"));
             Assert.Equal(0L, RoleLab.Scalar<long>(_lab.Database, $"select count(*) from pg_roles where rolname in ('{keeper}', '{dropper}')"));
             Assert.Equal("DbRoleNotFound", Ps("Remove-DbRole -Database $db -Name $rest[0] -Confirm:$false", dropper).ErrorId);

@@ -83,6 +83,19 @@ namespace PlatformOps.Tests.SecretHygiene
             AtomicFile.SetMode(Path.Combine(repo, ".env"), 0x180);
             _ps.Invoke("New-PlatformEnvTemplate -Path $args[0] -KeepNonSecret -Force", Path.Combine(repo, ".env")).ShouldSucceed();
 
+            // The key and the password are gone from the tree but not from the history: they must be replaced.
+            var history = Hygiene(repo);
+            Assert.Equal(Verdict.Fail, Check(history, "KeyFilesIgnored").Status);
+            Assert.Contains(Check(history, "KeyFilesIgnored").Evidence, e => e.StartsWith("ssl/key.pem (committed in ", StringComparison.Ordinal));
+            Assert.Equal(Verdict.Fail, Check(history, "CommittedSecrets").Status);
+            Assert.Contains("rotate", Check(history, "CommittedSecrets").Detail, StringComparison.Ordinal);
+            Assert.Contains(Check(history, "CommittedSecrets").Evidence, e => e.StartsWith("backup.sh:1 password-assignment (PGPASSWORD) in commit ", StringComparison.Ordinal));
+
+            // Rotated, and the history rewritten (here: a fresh repository with the fixed tree).
+            Directory.Delete(Path.Combine(repo, ".git"), true);
+            Git(repo, "init", "-q");
+            Git(repo, "add", ".");
+            Git(repo, "commit", "-q", "-m", "clean start");
             var good = Hygiene(repo);
             Assert.All(good, c => Assert.True(c.Status == Verdict.Pass, $"{c.Check}: {c.Status} {c.Detail} {string.Join("; ", c.Evidence)}"));
             Assert.Contains("ssl/key.pem (ignored)", Check(good, "KeyFilesIgnored").Evidence);
@@ -127,6 +140,44 @@ namespace PlatformOps.Tests.SecretHygiene
                 .Concat(env.SelectMany(e => new[] { "-e", e })).Concat(new[] { "platformops-lab/base:1", "/bin/true" }).ToArray();
             var (code, output) = Tool.Run("docker", args);
             Assert.True(code == 0, output);
+        }
+
+        [Fact]
+        public void An_env_file_committed_once_and_untracked_since_fails_with_rotate_from_the_history_engine()
+        {
+            var repo = Path.Combine(_dir, "history");
+            Directory.CreateDirectory(repo);
+            Git(repo, "init", "-q");
+            var password = "Hx7" + Guid.NewGuid().ToString("N")[..14] + "!q";
+            File.WriteAllText(Path.Combine(repo, "README.md"), "platform\n");
+            File.WriteAllText(Path.Combine(repo, ".env"), $"POSTGRES_USER=agentic\nPOSTGRES_PASSWORD={password}\n");
+            AtomicFile.SetMode(Path.Combine(repo, ".env"), 0x180);
+            Git(repo, "add", "README.md", ".env");
+            Git(repo, "commit", "-q", "-m", "initial");
+            // The usual "fix": untrack it and ignore it. The file stays on disk, unchanged, and in the history.
+            Git(repo, "rm", "-q", "--cached", ".env");
+            File.WriteAllText(Path.Combine(repo, ".gitignore"), ".env\n");
+            Git(repo, "add", ".gitignore");
+            Git(repo, "commit", "-q", "-m", "stop tracking .env");
+            _ps.Invoke("New-PlatformEnvTemplate -Path $args[0] -Force", Path.Combine(repo, ".env")).ShouldSucceed();
+
+            var checks = Hygiene(repo);
+            var ignored = Check(checks, "EnvFileIgnored");
+            Assert.Equal(Verdict.Fail, ignored.Status);
+            Assert.Contains(ignored.Evidence, e => e.StartsWith(".env (committed in ", StringComparison.Ordinal));
+            Assert.Contains("Rotate", ignored.Remedy, StringComparison.Ordinal);
+            var committed = Check(checks, "CommittedSecrets");
+            Assert.Equal(Verdict.Fail, committed.Status);
+            Assert.Contains("rotate", committed.Detail, StringComparison.Ordinal);
+            Assert.Contains("Rotate", committed.Remedy, StringComparison.Ordinal);
+
+            // The same finding Find-PlatformSecret -History reports.
+            var history = _ps.Invoke("Find-PlatformSecret -Path $args[0] -History", repo);
+            history.ShouldSucceed();
+            var found = history.Objects<SecretFinding>().Where(f => f.Commit != null && f.RelativePath == ".env").ToList();
+            Assert.NotEmpty(found);
+            Assert.All(found, f => Assert.Contains(committed.Evidence, e => e.StartsWith($".env:{f.Line} {f.Rule}", StringComparison.Ordinal)));
+            Assert.DoesNotContain(password, string.Join("\n", checks.SelectMany(c => c.Evidence.Append(c.Detail))));
         }
 
         [Fact]

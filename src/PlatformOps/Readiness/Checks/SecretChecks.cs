@@ -31,7 +31,7 @@ namespace PlatformOps.Readiness
             if (string.IsNullOrEmpty(folder))
                 return d.Skip("the profile names no Readiness.RepositoryPath (the platform's repository, with its .env)");
             if (!System.IO.Directory.Exists(folder)) return d.Fail($"{folder} does not exist (Readiness.RepositoryPath)");
-            var options = new HygieneOptions { Folder = folder!, Docker = plan.Docker, DockerTimeout = plan.Timeout };
+            var options = new HygieneOptions { Folder = folder!, Docker = plan.Docker, DockerTimeout = plan.Timeout, IncludeCommitted = false };
             var checks = (await SecretHygieneChecker.CheckAsync(options, context.CancellationToken).ConfigureAwait(false))
                 .Where(c => c.Check != CommittedCheck).ToList();
             var failing = checks.Where(c => c.Status == Verdict.Fail).ToList();
