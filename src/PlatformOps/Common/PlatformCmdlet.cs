@@ -15,6 +15,8 @@ namespace PlatformOps.Common
         private CancellationTokenSource? _cancellation;
         private PlatformProfile? _resolvedProfile;
         private bool _profileResolved;
+        private volatile bool _stopRequested;
+        private bool _stopReported;
 
         /// <summary>The platform profile to use instead of the session's (an object from Import-PlatformProfile, or a path).</summary>
         [Parameter]
@@ -44,7 +46,31 @@ namespace PlatformOps.Common
             _cancellation ??= new CancellationTokenSource();
         }
 
-        protected override void StopProcessing() => _cancellation?.Cancel();
+        /// <summary>
+        /// Ctrl+C or a stopped pipeline: cancels the engines' token. When the cmdlet has unwound, Dispose reports the
+        /// cancellation (a &lt;Noun&gt;Cancelled error record, and exit code 130 for a non-interactive pwsh).
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            _stopRequested = true;
+            _cancellation?.Cancel();
+        }
+
+        /// <summary>True once Ctrl+C or a pipeline stop has reached this cmdlet.</summary>
+        protected bool StopRequested => _stopRequested;
+
+        /// <summary>What the cancellation record says; a cmdlet overrides it to say what was kept or undone.</summary>
+        protected virtual string CancelledMessage
+            => $"{MyInvocation?.MyCommand?.Name ?? GetType().Name} was cancelled (Ctrl+C or a stopped pipeline) before it finished, so its work is not complete. Run it again and let it finish.";
+
+        private void ReportStop()
+        {
+            if (!_stopRequested || _stopReported) return;
+            _stopReported = true;
+            var attribute = (CmdletAttribute?)Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute));
+            var name = attribute == null ? GetType().Name : $"{attribute.VerbName}-{attribute.NounName}";
+            StopReport.Publish(this, StopReport.Record(name, attribute?.NounName ?? "PlatformOps", CancelledMessage));
+        }
 
         /// <summary>Runs an engine's async work on the pipeline thread, cancelled by Ctrl+C.</summary>
         protected T Await<T>(Func<CancellationToken, Task<T>> work)
@@ -91,6 +117,7 @@ namespace PlatformOps.Common
         {
             if (disposing)
             {
+                ReportStop();
                 _cancellation?.Dispose();
                 _cancellation = null;
             }
