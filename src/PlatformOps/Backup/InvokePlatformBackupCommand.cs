@@ -45,6 +45,9 @@ namespace PlatformOps.Backup
         [Parameter]
         public SwitchParameter SkipPostgres { get; set; }
 
+        protected override string CancelledMessage
+            => "Invoke-PlatformBackup was cancelled (Ctrl+C or a stopped pipeline) before the set was complete: no backup set was kept and its partial folder was removed. Run the backup again.";
+
         protected override void EndProcessing()
         {
             try

@@ -35,7 +35,7 @@ namespace PlatformOps.Common
             var host = cmdlet.Host;
             try
             {
-                host?.UI?.WriteErrorLine($"{record.InvocationInfo?.MyCommand?.Name ?? record.TargetObject}: {record.ErrorDetails?.Message ?? record.Exception.Message}");
+                host?.UI?.WriteErrorLine($"{record.ErrorDetails?.Message ?? record.Exception.Message} [{record.FullyQualifiedErrorId}]");
             }
             catch (Exception ex) when (ex is NotImplementedException || ex is InvalidOperationException || ex is PSInvalidOperationException || ex is System.IO.IOException) { }
 
