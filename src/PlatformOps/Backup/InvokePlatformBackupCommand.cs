@@ -16,6 +16,7 @@ namespace PlatformOps.Backup
         /// <summary>Databases to back up. Default: every database that accepts connections.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
         public string[]? Database { get; set; }
 
         [Parameter]

@@ -64,6 +64,7 @@ namespace PlatformOps.Common
     {
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
         public string? Database { get; set; }
 
         protected override string? DefaultDatabase => Database;

@@ -17,6 +17,7 @@ namespace PlatformOps.Roles
         /// <summary>The role to make what it is asked to be.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = RoleSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string Name { get; set; } = string.Empty;
 
         /// <summary>The role can log in (LOGIN); without it the role is NOLOGIN.</summary>
@@ -31,6 +32,7 @@ namespace PlatformOps.Roles
         /// <summary>The groups the role is a member of: exactly these.</summary>
         [Parameter(ParameterSetName = RoleSet)]
         [AllowEmptyCollection]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[] MemberOf { get; set; } = Array.Empty<string>();
 
         /// <summary>The level of the role's own privileges.</summary>
@@ -186,6 +188,7 @@ namespace PlatformOps.Roles
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>The schemas to report privileges on. Default: every non-system schema.</summary>
@@ -237,11 +240,13 @@ namespace PlatformOps.Roles
         /// <summary>The roles to remove.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[] Name { get; set; } = Array.Empty<string>();
 
         /// <summary>The role that receives what the removed role owns. Without it, its objects are dropped.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string? ReassignTo { get; set; }
 
         protected override void ProcessRecord()

@@ -264,6 +264,7 @@ namespace PlatformOps.SecretHygiene
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VaultCompleter))]
         public string? Vault { get; set; }
 
         [Parameter]

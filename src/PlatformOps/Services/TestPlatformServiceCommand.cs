@@ -20,6 +20,7 @@ namespace PlatformOps.Services
         [Parameter(Position = 0, ParameterSetName = ByProfile)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Common.Completers.ServiceNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Health URLs to probe instead of the profile's services.</summary>
