@@ -28,6 +28,10 @@ namespace PlatformOps.Backup
         [Parameter]
         public ScratchServer ScratchServer { get; set; } = ScratchServer.Platform;
 
+        /// <summary>Returns only $true (every result passed) or $false, for gates: if (-not (... -Quiet)) { exit 1 }.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void ProcessRecord()
         {
             foreach (var path in Path)
@@ -49,7 +53,7 @@ namespace PlatformOps.Backup
                     var result = BackupCmdletSupport.Run(this, progress, ct => BackupTester.TestAsync(request, progress, ct), CancellationToken);
                     foreach (var failure in result.Failures)
                         WriteWarning($"{failure.Kind} {failure.Name}: {failure.Detail}{(failure.Expected != null ? $" (expected {failure.Expected}, found {failure.Actual ?? "nothing"})" : string.Empty)}");
-                    WriteObject(result);
+                    WriteResult(result, result.Passed, Quiet);
                 }
                 catch (PlatformOpsException ex)
                 {
@@ -57,5 +61,7 @@ namespace PlatformOps.Backup
                 }
             }
         }
+
+        protected override void EndProcessing() => WriteQuietVerdict(Quiet);
     }
 }

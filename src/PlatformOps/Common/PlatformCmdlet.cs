@@ -16,6 +16,8 @@ namespace PlatformOps.Common
         private PlatformProfile? _resolvedProfile;
         private bool _profileResolved;
         private volatile bool _stopRequested;
+        private bool _verdictFailed;
+        private bool _errorsReported;
         private bool _stopReported;
 
         /// <summary>The platform profile to use instead of the session's (an object from Import-PlatformProfile, or a path).</summary>
@@ -97,7 +99,23 @@ namespace PlatformOps.Common
 
         /// <summary>Reports one failed input object and lets the pipeline go on.</summary>
         protected void Report(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
-            => WriteError(PlatformErrors.Record(errorId, category, target, message, inner));
+        {
+            _errorsReported = true;
+            WriteError(PlatformErrors.Record(errorId, category, target, message, inner));
+        }
+
+        /// <summary>A Test-* cmdlet's result: written as is, or with -Quiet only counted towards the one $true/$false.</summary>
+        protected void WriteResult(object result, bool passed, bool quiet)
+        {
+            if (!passed) _verdictFailed = true;
+            if (!quiet) WriteObject(result);
+        }
+
+        /// <summary>With -Quiet, the one verdict: $true when every result passed and no input failed.</summary>
+        protected void WriteQuietVerdict(bool quiet)
+        {
+            if (quiet) WriteObject(!_verdictFailed && !_errorsReported);
+        }
 
         /// <summary>Turns a PlatformOpsException from an engine into a terminating error.</summary>
         protected void Fail(PlatformOpsException ex)
@@ -105,7 +123,10 @@ namespace PlatformOps.Common
 
         /// <summary>Turns a PlatformOpsException from an engine into a non-terminating error.</summary>
         protected void Report(PlatformOpsException ex)
-            => WriteError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+        {
+            _errorsReported = true;
+            WriteError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+        }
 
         public void Dispose()
         {
