@@ -8,10 +8,11 @@ BeforeAll {
     $script:PgPass = Join-Path $labRoot 'secrets/pgpass'
     $script:Pwsh = Join-Path $PSHOME 'pwsh'
     $script:Suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:PgPort = if (Test-Path $DockerProfile) { (Get-Content $DockerProfile -Raw | ConvertFrom-Json).Postgres.Port } else { 55432 }
 
     function script:Invoke-Sql([string] $Database, [string] $Sql) {
         $env:PGPASSFILE = $PgPass
-        $out = & (Get-Command psql -CommandType Application | Select-Object -First 1) -X -q -At -h 127.0.0.1 -p 55432 -U postgres -d $Database -v ON_ERROR_STOP=1 -c $Sql 2>&1
+        $out = & (Get-Command psql -CommandType Application | Select-Object -First 1) -X -q -At -h 127.0.0.1 -p $PgPort -U postgres -d $Database -v ON_ERROR_STOP=1 -c $Sql 2>&1
         if ($LASTEXITCODE -ne 0) { throw "psql: $out" }
         $out
     }
@@ -110,13 +111,12 @@ Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
 "@
         # A backup caught halfway, on purpose: a lock makes pg_dump wait until the SIGINT comes.
         $script:HoldLock = {
-            $env:PGPASSFILE = $PgPass; $env:PGAPPNAME = "cancel-holder-$Suffix"
-            try {
-                Start-Process -FilePath (Get-Command psql -CommandType Application | Select-Object -First 1).Source -PassThru `
-                    -ArgumentList '-X', '-q', '-h', '127.0.0.1', '-p', '55432', '-U', 'postgres', '-d', $Db, '-c', 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);' `
-                    -RedirectStandardOutput (Join-Path $TestDrive 'holder.out') -RedirectStandardError (Join-Path $TestDrive 'holder.err')
-            }
-            finally { Remove-Item Env:PGAPPNAME }
+            $psi = [Diagnostics.ProcessStartInfo]::new((Get-Command psql -CommandType Application | Select-Object -First 1).Source)
+            foreach ($a in '-X', '-q', '-h', '127.0.0.1', '-p', "$PgPort", '-U', 'postgres', '-d', $Db, '-c', 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);') { $psi.ArgumentList.Add($a) }
+            $psi.Environment['PGPASSFILE'] = $PgPass
+            $psi.Environment['PGAPPNAME'] = "cancel-holder-$Suffix"
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+            [Diagnostics.Process]::Start($psi)
         }
         $script:DumpBlocked = {
             param($out)
@@ -130,11 +130,17 @@ Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
         Invoke-Sql postgres "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     }
 
-    It 'pwsh -File exits 130 with PlatformBackupCancelled, within seconds, and leaves no set' -TestCases @(
+    It 'pwsh <Mode> exits 130 with PlatformBackupCancelled, within seconds, and leaves no set' -TestCases @(
         @{ Mode = '-File' }, @{ Mode = '-Command' }
     ) {
         $holder = & $HoldLock
         try {
+            # The lock must be held before the backup starts, or pg_dump would not wait for it.
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            while ([int](Invoke-Sql postgres "SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid WHERE a.application_name = 'cancel-holder-$Suffix' AND l.mode = 'AccessExclusiveLock' AND l.granted") -eq 0) {
+                if ($holder.HasExited -or $clock.Elapsed.TotalSeconds -gt 30) { throw "the lock holder did not take its lock: $(if ($holder.HasExited) { $holder.StandardError.ReadToEnd() })" }
+                Start-Sleep -Milliseconds 100
+            }
             $arguments = if ($Mode -eq '-File') { @('-NoProfile', '-NonInteractive', '-File', $Job) } else { @('-NoProfile', '-NonInteractive', '-Command', ". '$Job'") }
             $r = Stop-WithSigint $arguments -Ready $DumpBlocked
         }

@@ -3,6 +3,8 @@ BeforeAll {
     Import-Module $env:PLATFORMOPS_MODULE -Force
     $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
     $script:LabPgPass = Join-Path $labRoot 'secrets/pgpass'
+    $labProfile = Join-Path $labRoot 'lab.profile.json'
+    $script:PgPort = if (Test-Path $labProfile) { (Get-Content $labProfile -Raw | ConvertFrom-Json).Postgres.Port } else { 55432 }
 
     # A profile of our own: names to complete, and the lab's PostgreSQL for server-side lists.
     $script:Backups = Join-Path $TestDrive 'backups'
@@ -10,7 +12,7 @@ BeforeAll {
     $script:ProfilePath = Join-Path $TestDrive 'completion.profile.json'
     @{
         Name       = 'completion-test'
-        Postgres   = @{ Host = '127.0.0.1'; Port = 55432; Database = 'postgres'; Username = 'postgres'; PassFile = $LabPgPass; Container = 'cmp-postgres' }
+        Postgres   = @{ Host = '127.0.0.1'; Port = $PgPort; Database = 'postgres'; Username = 'postgres'; PassFile = $LabPgPass; Container = 'cmp-postgres' }
         Redis      = @{ Host = '127.0.0.1'; Port = 56379; Container = 'cmp-redis' }
         Services   = @(@{ Name = 'orders-api'; Url = 'http://127.0.0.1:1/health'; Container = 'cmp-orders' }, @{ Name = 'billing api'; Url = 'http://127.0.0.1:2/health'; Container = 'cmp-billing' })
         Monitoring = @(@{ Name = 'cmp-prometheus'; Url = 'http://127.0.0.1:3/-/healthy'; Container = 'cmp-prometheus' })
@@ -124,11 +126,11 @@ Describe 'Completion from the PostgreSQL server' -Tag 'Docker' {
     BeforeAll {
         $script:Suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $env:PGPASSFILE = $LabPgPass
-        & psql -X -q -h 127.0.0.1 -p 55432 -U postgres -d postgres -c "CREATE DATABASE cmp_db_$Suffix" -c "CREATE ROLE cmp_role_$Suffix" | Out-Null
+        & psql -X -q -h 127.0.0.1 -p $PgPort -U postgres -d postgres -c "CREATE DATABASE cmp_db_$Suffix" -c "CREATE ROLE cmp_role_$Suffix" | Out-Null
     }
 
     AfterAll {
-        & psql -X -q -h 127.0.0.1 -p 55432 -U postgres -d postgres -c "DROP DATABASE IF EXISTS cmp_db_$Suffix" -c "DROP ROLE IF EXISTS cmp_role_$Suffix" | Out-Null
+        & psql -X -q -h 127.0.0.1 -p $PgPort -U postgres -d postgres -c "DROP DATABASE IF EXISTS cmp_db_$Suffix" -c "DROP ROLE IF EXISTS cmp_role_$Suffix" | Out-Null
     }
 
     It 'completes -Database from the server for Invoke-PlatformBackup, Get-DbRole and Restore-PlatformDatabase -TargetDatabase' {

@@ -102,7 +102,10 @@ Describe 'The private load context' {
         $script = @'
 Import-Module '{0}'
 Import-PlatformProfile -Path '{1}' | Out-Null
-$null = Get-PlatformHealth -Component Postgres, Redis
+$null = Get-PlatformHealth -Component Postgres
+# Redis and Docker clients load on first use, reachable or not.
+$null = Get-PlatformRedisStatus -Server 127.0.0.1 -Port 1 -ErrorAction SilentlyContinue
+$null = Get-PlatformContainer -DockerEndpoint tcp://127.0.0.1:1 -ErrorAction SilentlyContinue
 $rows = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object {{
     [pscustomobject]@{{ Name = $_.GetName().Name; Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }} }}
 $rows | ConvertTo-Json -Compress
@@ -111,7 +114,7 @@ $rows | ConvertTo-Json -Compress
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         $rows = ($out | Select-Object -Last 1) | ConvertFrom-Json
         $private = @($rows | Where-Object Context -EQ 'PlatformOps' | ForEach-Object Name)
-        foreach ($n in 'PlatformOps', 'Npgsql', 'StackExchange.Redis') { $private | Should -Contain $n }
+        foreach ($n in 'PlatformOps', 'Npgsql', 'StackExchange.Redis', 'Docker.DotNet') { $private | Should -Contain $n }
         # The loader itself is the only assembly of ours in the default context.
         @($rows | Where-Object { $_.Context -eq 'Default' -and $_.Name -like 'PlatformOps*' } | ForEach-Object Name) | Should -Be @('PlatformOps.LoadContext')
         # One Span<T>, one PowerShell: no framework assembly is loaded twice.
