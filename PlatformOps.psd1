@@ -1,5 +1,6 @@
 @{
-    RootModule           = 'PlatformOps.dll'
+    # PlatformOps.psm1 loads bin/PlatformOps.dll: on PowerShell 7.4+ into a private AssemblyLoadContext.
+    RootModule           = 'PlatformOps.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = 'b6c7e0f4-7f2b-4d8e-9a55-3f0d8e2c1a90'
     Author               = 'PlatformOps'

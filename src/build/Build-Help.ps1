@@ -16,7 +16,17 @@ Set-StrictMode -Version Latest
 
 $manifestPath = Join-Path $ModulePath 'PlatformOps.psd1'
 $manifest = Import-PowerShellDataFile $manifestPath
-$assembly = [System.Reflection.Assembly]::LoadFrom((Join-Path $ModulePath 'PlatformOps.dll'))
+foreach ($file in 'PlatformOps.psm1', 'PlatformOps.LoadContext.dll', 'bin/PlatformOps.dll') {
+    if (-not (Test-Path (Join-Path $ModulePath $file))) { throw "The built module lacks $file." }
+}
+if ($manifest.RootModule -ne 'PlatformOps.psm1') { throw "PlatformOps.psd1 RootModule is '$($manifest.RootModule)'; it must be PlatformOps.psm1 (the loader)." }
+
+# Import the module as users do: PlatformOps.dll lands in the module's private load context, and the assembly whose
+# cmdlets are checked and documented is that one (the loader hands back the same instance).
+Import-Module $manifestPath -Force
+$assembly = [PlatformOps.LoadContext.ModuleLoadContext]::Initialize((Join-Path $ModulePath 'bin/PlatformOps.dll'))
+$alc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly)
+if ($alc -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { throw 'PlatformOps.dll was loaded into the default load context; the loader must put it in its own.' }
 $cmdletTypes = $assembly.GetExportedTypes() | Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) }
 $names = $cmdletTypes | ForEach-Object { $a = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]; "$($a.VerbName)-$($a.NounName)" } | Sort-Object
 $listed = @($manifest.CmdletsToExport) | Sort-Object
@@ -29,8 +39,6 @@ if ($diff) {
 $formats = @(Get-ChildItem $ModulePath -Filter *.format.ps1xml | ForEach-Object Name) | Sort-Object
 $diff = Compare-Object $formats (@($manifest.FormatsToProcess) | Sort-Object)
 if ($diff) { throw "PlatformOps.psd1 FormatsToProcess disagrees with module/*.format.ps1xml: $(($diff | ForEach-Object { "$($_.InputObject) $($_.SideIndicator)" }) -join ', ')" }
-
-Import-Module $manifestPath -Force
 
 function Read-HelpPage([string] $Path) {
     $page = [ordered]@{ Sections = [ordered]@{}; Subsections = [ordered]@{} }
@@ -65,7 +73,8 @@ $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Ma
 $problems = [System.Collections.Generic.List[string]]::new()
 
 $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
-$helpFile = Join-Path $ModulePath 'en-US/PlatformOps.dll-Help.xml'
+# The MAML sits beside the assembly PowerShell imports (bin/), in its culture folder, where Get-Help looks first.
+$helpFile = Join-Path $ModulePath 'bin/en-US/PlatformOps.dll-Help.xml'
 $w = [System.Xml.XmlWriter]::Create($helpFile, $settings)
 $maml = 'http://schemas.microsoft.com/maml/2004/10'; $cmdNs = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
 function Paras([string[]] $Paragraphs) { foreach ($p in $Paragraphs) { $w.WriteElementString('para', $maml, $p) } }

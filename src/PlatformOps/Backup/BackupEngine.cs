@@ -136,8 +136,11 @@ namespace PlatformOps.Backup
         }
 
         internal static PlatformOpsException Unwritable(string root, Exception ex)
-            => new PlatformOpsException("PlatformBackupFolderUnwritable", System.Management.Automation.ErrorCategory.PermissionDenied, root,
-                $"Cannot write to the backup folder '{root}': {PlatformErrors.Reason(ex)}. Choose a writable -Path or fix its permissions and mount options.", ex);
+            => PathChecks.FileInTheWay(root) is string file
+                ? new PlatformOpsException("PlatformBackupPathNotDirectory", System.Management.Automation.ErrorCategory.InvalidArgument, root,
+                    $"The backup folder '{root}' cannot be used: '{file}' is a file, not a folder. Give -Path a folder (it is created if missing).", ex)
+                : new PlatformOpsException("PlatformBackupFolderUnwritable", System.Management.Automation.ErrorCategory.PermissionDenied, root,
+                    $"Cannot write to the backup folder '{root}': {PlatformErrors.Reason(ex)}. Choose a writable -Path or fix its permissions and mount options.", ex);
 
         internal static PlatformOpsException DiskFull(string root, Exception? ex)
             => new PlatformOpsException("PlatformBackupDiskFull", System.Management.Automation.ErrorCategory.WriteError, root,

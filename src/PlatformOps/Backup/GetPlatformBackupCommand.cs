@@ -19,6 +19,7 @@ namespace PlatformOps.Backup
 
         [Parameter(ParameterSetName = "Id", Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BackupIdCompleter))]
         public string[]? Id { get; set; }
 
         [Parameter(ParameterSetName = "Latest", Mandatory = true)]

@@ -16,6 +16,7 @@ namespace PlatformOps.Backup
         /// <summary>Databases to back up. Default: every database that accepts connections.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
         public string[]? Database { get; set; }
 
         [Parameter]
@@ -44,6 +45,9 @@ namespace PlatformOps.Backup
 
         [Parameter]
         public SwitchParameter SkipPostgres { get; set; }
+
+        protected override string CancelledMessage
+            => "Invoke-PlatformBackup was cancelled (Ctrl+C or a stopped pipeline) before the set was complete: no backup set was kept and its partial folder was removed. Run the backup again.";
 
         protected override void EndProcessing()
         {

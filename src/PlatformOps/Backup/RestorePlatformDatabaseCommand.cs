@@ -17,6 +17,7 @@ namespace PlatformOps.Backup
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ValidateLength(1, 63)]
+        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
         public string? TargetDatabase { get; set; }
 
         [Parameter]

@@ -16,6 +16,7 @@ namespace PlatformOps.Backup
         /// <summary>The Redis container. Default: the profile's Redis.Container.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Common.Completers.ContainerNameCompleter))]
         public string? Container { get; set; }
 
         [Parameter]

@@ -40,6 +40,10 @@ namespace PlatformOps.Backup
         [Parameter]
         public SwitchParameter Seal { get; set; }
 
+        /// <summary>Returns only $true (every result passed) or $false, for gates: if (-not (... -Quiet)) { exit 1 }.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void ProcessRecord()
         {
             if (!_keyResolved)
@@ -63,7 +67,7 @@ namespace PlatformOps.Backup
                     catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformBackupManifestMismatch")
                     {
                         // The manifest no longer parses and disagrees with its seal: a failed result, recorded, and the error.
-                        WriteObject(BackupTester.ManifestFailed(full, ex.Message, progress));
+                        WriteResult(BackupTester.ManifestFailed(full, ex.Message, progress), false, Quiet);
                         Report(ex);
                         continue;
                     }
@@ -84,7 +88,7 @@ namespace PlatformOps.Backup
                     var result = BackupCmdletSupport.Run(this, progress, ct => BackupTester.TestAsync(request, progress, ct), CancellationToken);
                     foreach (var failure in result.Failures)
                         WriteWarning($"{failure.Kind} {failure.Name}: {failure.Detail}{(failure.Expected != null ? $" (expected {failure.Expected}, found {failure.Actual ?? "nothing"})" : string.Empty)}");
-                    WriteObject(result);
+                    WriteResult(result, result.Passed, Quiet);
                     if (!set.ManifestTrusted) Report(ManifestSeal.Untrusted(set.Path, set.ManifestSeal, set.ManifestSealDetail));
                 }
                 catch (PlatformOpsException ex)
@@ -103,5 +107,7 @@ namespace PlatformOps.Backup
                 : "Verify the set (read every file) and record the outcome in the set";
             return Seal.IsPresent ? action + "; seal its manifest if it has no seal and every file passes" : action;
         }
+
+        protected override void EndProcessing() => WriteQuietVerdict(Quiet);
     }
 }

@@ -85,6 +85,10 @@ namespace PlatformOps.Certificates
             }
         }
 
+        /// <summary>Returns only $true (every result passed) or $false, for gates: if (-not (... -Quiet)) { exit 1 }.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == CertificateSet)
@@ -100,9 +104,12 @@ namespace PlatformOps.Certificates
 
         protected override void EndProcessing()
         {
-            if (_sawInput) return;
-            if (Server != null) TestPathAndServer(null);
-            else TestPathAndServer(System.IO.Path.Combine("ssl", "certificate.crt"));
+            if (!_sawInput)
+            {
+                if (Server != null) TestPathAndServer(null);
+                else TestPathAndServer(System.IO.Path.Combine("ssl", "certificate.crt"));
+            }
+            WriteQuietVerdict(Quiet);
         }
 
         private void TestPathAndServer(string? path)
@@ -144,7 +151,7 @@ namespace PlatformOps.Certificates
             if (HostName != null) foreach (var h in HostName) options.HostNames.Add(h);
             var result = CertificateTester.Test(file, served, options);
             foreach (var check in result.Checks) WriteVerbose(check.ToString());
-            WriteObject(result);
+            WriteResult(result, result.Status != Verdict.Fail, Quiet);
         }
     }
 }

@@ -3,14 +3,15 @@ using System.Management.Automation;
 namespace PlatformOps.Common
 {
     /// <summary>
-    /// A cmdlet that talks to a PostgreSQL server: -Server, -Port, -UserName, -Credential, -PassFile, then profile, then
+    /// A cmdlet that talks to a PostgreSQL server: -Server, -Port, -UserName, -Credential, -PasswordFile, then profile, then
     /// PG* variables. Cmdlets that take one database derive from <see cref="PostgresCmdlet"/>; those that take several
     /// (Invoke-PlatformBackup) declare their own -Database and pass it to <see cref="ResolvePostgres"/>.
     /// </summary>
     public abstract class PostgresServerCmdlet : PlatformCmdlet
     {
-        /// <summary>Host name or address, optionally host:port. Default: profile, then PGHOST, then localhost.</summary>
+        /// <summary>Host name or address, optionally host:port. Default: profile, then PGHOST, then localhost. -Host is an alias (the profile's word).</summary>
         [Parameter]
+        [Alias("Host")]
         [ValidateNotNullOrEmpty]
         public string? Server { get; set; }
 
@@ -29,10 +30,11 @@ namespace PlatformOps.Common
         [Credential]
         public PSCredential? Credential { get; set; }
 
-        /// <summary>A libpq pass file to read the password from.</summary>
+        /// <summary>A libpq pass file to read the password from. -PassFile (its 0.1.0 name) is an alias.</summary>
         [Parameter]
+        [Alias("PassFile")]
         [ValidateNotNullOrEmpty]
-        public string? PassFile { get; set; }
+        public string? PasswordFile { get; set; }
 
         /// <summary>The database a target is for when the caller names none.</summary>
         protected virtual string? DefaultDatabase => null;
@@ -42,7 +44,7 @@ namespace PlatformOps.Common
         /// <summary>Resolves the PostgreSQL target, throwing a PlatformOpsException when it cannot.</summary>
         protected PostgresTarget ResolvePostgresTarget(string? database = null)
             => PostgresTarget.Resolve(Server, Port, database ?? DefaultDatabase, Credential ?? UserOnly(),
-                PassFile == null ? null : GetUnresolvedProviderPathFromPSPath(PassFile), EffectiveProfile);
+                PasswordFile == null ? null : GetUnresolvedProviderPathFromPSPath(PasswordFile), EffectiveProfile);
 
         /// <summary>Resolves the PostgreSQL target or stops with a clear error.</summary>
         protected PostgresTarget ResolvePostgres(string? database = null)
@@ -64,6 +66,7 @@ namespace PlatformOps.Common
     {
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
         public string? Database { get; set; }
 
         protected override string? DefaultDatabase => Database;
@@ -72,8 +75,9 @@ namespace PlatformOps.Common
     /// <summary>A cmdlet that talks to Redis: -Server, -Port, -Credential, -PasswordFile, then profile, then REDISCLI_AUTH.</summary>
     public abstract class RedisCmdlet : PlatformCmdlet
     {
-        /// <summary>Host name or address, optionally host:port. Default: profile, then 127.0.0.1.</summary>
+        /// <summary>Host name or address, optionally host:port. Default: profile, then 127.0.0.1. -Host is an alias (the profile's word).</summary>
         [Parameter]
+        [Alias("Host")]
         [ValidateNotNullOrEmpty]
         public string? Server { get; set; }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.InteropServices;
 using Docker.DotNet;
 using PlatformOps.Profile;
@@ -43,9 +44,24 @@ namespace PlatformOps.Common
             return new DockerClientConfiguration(uri, null, timeout).CreateClient();
         }
 
+        /// <summary>
+        /// An engine failure in our words: Docker.DotNet's wrappers ("The requested failed, see inner exception for
+        /// details") never reach the user; the cause does (no such socket, permission denied, refused, no answer).
+        /// </summary>
         public PlatformOpsException Explain(Exception ex)
-            => new PlatformOpsException("DockerEngineUnreachable", System.Management.Automation.ErrorCategory.ConnectionError, Endpoint,
-                $"Cannot reach the Docker engine at {Endpoint}: {PlatformErrors.Reason(ex)}. Check that dockerd is running, or set -DockerEndpoint / DOCKER_HOST.", ex);
+        {
+            string? cause = null;
+            if (Endpoint.StartsWith("unix://", StringComparison.OrdinalIgnoreCase))
+            {
+                var socket = Endpoint.Substring("unix://".Length);
+                if (!System.IO.File.Exists(socket)) cause = $"the socket {socket} does not exist (is dockerd running?)";
+                else if (ErrorCauses.Chain(ex).OfType<System.Net.Sockets.SocketException>().Any(s => s.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied))
+                    cause = $"permission denied on {socket} (run as root or as a member of the docker group)";
+            }
+            cause ??= ErrorCauses.Describe(ex) ?? "no connection could be made";
+            return new PlatformOpsException("DockerEngineUnreachable", System.Management.Automation.ErrorCategory.ConnectionError, Endpoint,
+                $"Cannot reach the Docker engine at {Endpoint}: {cause}. Check that dockerd is running, or set -DockerEndpoint / DOCKER_HOST.", ex);
+        }
 
         public override string ToString() => Endpoint;
     }

@@ -15,6 +15,10 @@ namespace PlatformOps.Common
         private CancellationTokenSource? _cancellation;
         private PlatformProfile? _resolvedProfile;
         private bool _profileResolved;
+        private volatile bool _stopRequested;
+        private bool _verdictFailed;
+        private bool _errorsReported;
+        private bool _stopReported;
 
         /// <summary>The platform profile to use instead of the session's (an object from Import-PlatformProfile, or a path).</summary>
         [Parameter]
@@ -44,7 +48,31 @@ namespace PlatformOps.Common
             _cancellation ??= new CancellationTokenSource();
         }
 
-        protected override void StopProcessing() => _cancellation?.Cancel();
+        /// <summary>
+        /// Ctrl+C or a stopped pipeline: cancels the engines' token. When the cmdlet has unwound, Dispose reports the
+        /// cancellation (a &lt;Noun&gt;Cancelled error record, and exit code 130 for a non-interactive pwsh).
+        /// </summary>
+        protected override void StopProcessing()
+        {
+            _stopRequested = true;
+            _cancellation?.Cancel();
+        }
+
+        /// <summary>True once Ctrl+C or a pipeline stop has reached this cmdlet.</summary>
+        protected bool StopRequested => _stopRequested;
+
+        /// <summary>What the cancellation record says; a cmdlet overrides it to say what was kept or undone.</summary>
+        protected virtual string CancelledMessage
+            => $"{MyInvocation?.MyCommand?.Name ?? GetType().Name} was cancelled (Ctrl+C or a stopped pipeline) before it finished, so its work is not complete. Run it again and let it finish.";
+
+        private void ReportStop()
+        {
+            if (!_stopRequested || _stopReported) return;
+            _stopReported = true;
+            var attribute = (CmdletAttribute?)Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute));
+            var name = attribute == null ? GetType().Name : $"{attribute.VerbName}-{attribute.NounName}";
+            StopReport.Publish(this, StopReport.Record(name, attribute?.NounName ?? "PlatformOps", CancelledMessage));
+        }
 
         /// <summary>Runs an engine's async work on the pipeline thread, cancelled by Ctrl+C.</summary>
         protected T Await<T>(Func<CancellationToken, Task<T>> work)
@@ -71,7 +99,23 @@ namespace PlatformOps.Common
 
         /// <summary>Reports one failed input object and lets the pipeline go on.</summary>
         protected void Report(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
-            => WriteError(PlatformErrors.Record(errorId, category, target, message, inner));
+        {
+            _errorsReported = true;
+            WriteError(PlatformErrors.Record(errorId, category, target, message, inner));
+        }
+
+        /// <summary>A Test-* cmdlet's result: written as is, or with -Quiet only counted towards the one $true/$false.</summary>
+        protected void WriteResult(object result, bool passed, bool quiet)
+        {
+            if (!passed) _verdictFailed = true;
+            if (!quiet) WriteObject(result);
+        }
+
+        /// <summary>With -Quiet, the one verdict: $true when every result passed and no input failed.</summary>
+        protected void WriteQuietVerdict(bool quiet)
+        {
+            if (quiet) WriteObject(!_verdictFailed && !_errorsReported);
+        }
 
         /// <summary>Turns a PlatformOpsException from an engine into a terminating error.</summary>
         protected void Fail(PlatformOpsException ex)
@@ -79,7 +123,10 @@ namespace PlatformOps.Common
 
         /// <summary>Turns a PlatformOpsException from an engine into a non-terminating error.</summary>
         protected void Report(PlatformOpsException ex)
-            => WriteError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+        {
+            _errorsReported = true;
+            WriteError(PlatformErrors.Record(ex.ErrorId, ex.Category, ex.Target, ex.Message, ex.InnerException));
+        }
 
         public void Dispose()
         {
@@ -91,6 +138,7 @@ namespace PlatformOps.Common
         {
             if (disposing)
             {
+                ReportStop();
                 _cancellation?.Dispose();
                 _cancellation = null;
             }

@@ -55,27 +55,35 @@ namespace PlatformOps.Common
             }
             catch (Exception ex)
             {
-                throw Explain(ex);
+                throw Explain(ex, timeoutMs);
             }
         }
 
-        public PlatformOpsException Explain(Exception ex)
+        /// <summary>
+        /// A Redis failure in our words. StackExchange.Redis's own text is advice to programmers (abortConnect=false,
+        /// AbortOnConnectFail) and never reaches the user; when it holds no cause, a plain TCP probe finds it.
+        /// </summary>
+        public PlatformOpsException Explain(Exception ex, int? timeoutMs = null)
         {
             var reason = PlatformErrors.Reason(ex);
-            if (reason.IndexOf("NOAUTH", StringComparison.OrdinalIgnoreCase) >= 0
+            if ((ex is RedisConnectionException rce && rce.FailureType == ConnectionFailureType.AuthenticationFailure)
+                || reason.IndexOf("NOAUTH", StringComparison.OrdinalIgnoreCase) >= 0
                 || reason.IndexOf("WRONGPASS", StringComparison.OrdinalIgnoreCase) >= 0
                 || reason.IndexOf("AuthenticationFailure", StringComparison.OrdinalIgnoreCase) >= 0
                 || reason.IndexOf("invalid password", StringComparison.OrdinalIgnoreCase) >= 0)
                 return new PlatformOpsException("RedisAuthenticationFailed", ErrorCategory.AuthenticationError, this,
-                    $"Redis at {Endpoint} refused the password. Check -Credential or the profile's PasswordFile.", ex);
+                    $"Redis at {Endpoint} refused the password. Check -Credential, -PasswordFile or the profile's PasswordFile.", ex);
+            var timeout = TimeSpan.FromMilliseconds(timeoutMs ?? 3000);
+            if (ex is RedisTimeoutException)
+                return new PlatformOpsException("RedisTimeout", ErrorCategory.OperationTimeout, this,
+                    $"Redis at {Endpoint} did not answer within {timeout.TotalMilliseconds:0} ms. Check the server's load (SLOWLOG, INFO) and the network.", ex);
+            var cause = ErrorCauses.Describe(ex, timeout);
+            if (cause == null || ErrorCauses.IsWrapper(cause) || ex is RedisConnectionException)
+                cause = ErrorCauses.Describe(ex.InnerException ?? new InvalidOperationException(string.Empty), timeout) is string inner && !ErrorCauses.IsWrapper(inner)
+                    ? inner
+                    : ErrorCauses.Probe(Host, Port, TimeSpan.FromMilliseconds(Math.Min(timeout.TotalMilliseconds, 1000)), "Redis");
             return new PlatformOpsException("RedisUnreachable", ErrorCategory.ConnectionError, this,
-                $"Cannot connect to Redis at {Endpoint}: {FirstLine(reason)}. Check that the server is running and the host and port are right.", ex);
-        }
-
-        private static string FirstLine(string s)
-        {
-            var cut = s.IndexOf(';');
-            return cut > 0 ? s.Substring(0, cut) : s;
+                $"Cannot connect to Redis at {Endpoint}: {cause}. Check that the server is running and the host and port are right.", ex);
         }
 
         public override string ToString() => $"redis://{Host}:{Port}";

@@ -14,6 +14,7 @@ namespace PlatformOps.Containers
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Common.Completers.ContainerNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Seconds to wait for the Docker engine before giving up.</summary>

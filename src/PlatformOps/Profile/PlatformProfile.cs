@@ -97,7 +97,18 @@ namespace PlatformOps.Profile
 
     public sealed class PostgresSettings
     {
+        /// <summary>Host name or address. "Server" (the cmdlets' parameter name) is accepted as the same key.</summary>
         public string? Host { get; set; }
+
+        [JsonInclude]
+        [JsonPropertyName("Server")]
+        internal string? ServerAlias { get => null; set { if (!string.IsNullOrEmpty(value)) Host = value; } }
+
+        /// <summary>Accepted as the same key as PassFile, the name the Redis section and the cmdlets' -PasswordFile use.</summary>
+        [JsonInclude]
+        [JsonPropertyName("PasswordFile")]
+        internal string? PasswordFileAlias { get => null; set { if (!string.IsNullOrEmpty(value)) PassFile = value; } }
+
         public int? Port { get; set; }
         public string? Database { get; set; }
         public string? Username { get; set; }
@@ -113,7 +124,13 @@ namespace PlatformOps.Profile
 
     public sealed class RedisSettings
     {
+        /// <summary>Host name or address. "Server" (the cmdlets' parameter name) is accepted as the same key.</summary>
         public string? Host { get; set; }
+
+        [JsonInclude]
+        [JsonPropertyName("Server")]
+        internal string? ServerAlias { get => null; set { if (!string.IsNullOrEmpty(value)) Host = value; } }
+
         public int? Port { get; set; }
         /// <summary>A file holding only the Redis password (requirepass).</summary>
         public string? PasswordFile { get; set; }

@@ -216,16 +216,10 @@ namespace PlatformOps.Readiness
             return default!;
         }
 
-        private static string AcceptanceFolder()
-            => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(InvokePlatformTestCommand).Assembly.Location) ?? ".", "Acceptance");
+        private static string AcceptanceFolder() => System.IO.Path.Combine(ModuleLayout.Root, "Acceptance");
 
-        /// <summary>The module to import in the child: the manifest beside the DLL, else the DLL.</summary>
-        private static string ModulePath()
-        {
-            var dll = typeof(InvokePlatformTestCommand).Assembly.Location;
-            var manifest = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(dll) ?? ".", "PlatformOps.psd1");
-            return File.Exists(manifest) ? manifest : dll;
-        }
+        /// <summary>The module to import in the child: the module's manifest, else the DLL.</summary>
+        private static string ModulePath() => ModuleLayout.ImportPath;
 
         /// <summary>A Pester 5+ already imported in this session: the child uses the same one.</summary>
         private string? LoadedPester()

@@ -17,6 +17,7 @@ namespace PlatformOps.Roles
         /// <summary>The role to make what it is asked to be.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = RoleSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string Name { get; set; } = string.Empty;
 
         /// <summary>The role can log in (LOGIN); without it the role is NOLOGIN.</summary>
@@ -31,6 +32,7 @@ namespace PlatformOps.Roles
         /// <summary>The groups the role is a member of: exactly these.</summary>
         [Parameter(ParameterSetName = RoleSet)]
         [AllowEmptyCollection]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[] MemberOf { get; set; } = Array.Empty<string>();
 
         /// <summary>The level of the role's own privileges.</summary>
@@ -186,6 +188,7 @@ namespace PlatformOps.Roles
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>The schemas to report privileges on. Default: every non-system schema.</summary>
@@ -243,6 +246,7 @@ namespace PlatformOps.Roles
         /// <summary>The roles to remove, on the server the connection parameters (or the profile) name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string[] Name { get; set; } = Array.Empty<string>();
 
         /// <summary>Roles from Get-DbRole: each is removed on the server and database it was read from.</summary>
@@ -253,6 +257,7 @@ namespace PlatformOps.Roles
         /// <summary>The role that receives what the removed role owns (REASSIGN OWNED): the objects are kept.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RoleNameCompleter))]
         public string? ReassignTo { get; set; }
 
         /// <summary>Drop what the removed role owns (DROP OWNED), in every database. Destroys data.</summary>

@@ -32,6 +32,10 @@ namespace PlatformOps.SecretHygiene
         [ValidateRange(1, 600)]
         public int TimeoutSec { get; set; } = 10;
 
+        /// <summary>Returns only $true (every result passed) or $false, for gates: if (-not (... -Quiet)) { exit 1 }.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void EndProcessing()
         {
             var folder = Path == null ? SessionState.Path.CurrentFileSystemLocation.ProviderPath : GetUnresolvedProviderPathFromPSPath(Path);
@@ -47,7 +51,8 @@ namespace PlatformOps.SecretHygiene
             };
             try
             {
-                foreach (var check in Await(ct => SecretHygieneChecker.CheckAsync(options, ct))) WriteObject(check);
+                foreach (var check in Await(ct => SecretHygieneChecker.CheckAsync(options, ct))) WriteResult(check, check.Status != Verdict.Fail, Quiet);
+                WriteQuietVerdict(Quiet);
             }
             catch (PlatformOpsException ex)
             {
@@ -279,6 +284,7 @@ namespace PlatformOps.SecretHygiene
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VaultCompleter))]
         public string? Vault { get; set; }
 
         [Parameter]

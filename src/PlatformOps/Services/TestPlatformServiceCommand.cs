@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Health;
 using PlatformOps.Profile;
 
 namespace PlatformOps.Services
@@ -20,6 +21,7 @@ namespace PlatformOps.Services
         [Parameter(Position = 0, ParameterSetName = ByProfile)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Common.Completers.ServiceNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Health URLs to probe instead of the profile's services.</summary>
@@ -40,6 +42,10 @@ namespace PlatformOps.Services
         [ValidateRange(1, 600000)]
         public int DegradedAfterMs { get; set; } = ServiceProber.DefaultDegradedAfterMs;
 
+        /// <summary>Returns only $true (every result passed) or $false, for gates: if (-not (... -Quiet)) { exit 1 }.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == ByUrl)
@@ -49,10 +55,11 @@ namespace PlatformOps.Services
         protected override void EndProcessing()
         {
             var endpoints = ParameterSetName == ByUrl ? _urls : FromProfile();
-            if (endpoints.Count == 0) return;
+            if (endpoints.Count == 0) { WriteQuietVerdict(Quiet); return; }
             foreach (var e in endpoints) e.DegradedAfterMs ??= DegradedAfterMs;
             var checks = Await(ct => ServiceProber.ProbeAllAsync(endpoints, TimeSpan.FromSeconds(TimeoutSec), ct));
-            WriteObject(checks, enumerateCollection: true);
+            foreach (var check in checks) WriteResult(check, check.Status == HealthStatus.Healthy || check.Status == HealthStatus.Degraded, Quiet);
+            WriteQuietVerdict(Quiet);
         }
 
         private List<EndpointSettings> FromProfile()

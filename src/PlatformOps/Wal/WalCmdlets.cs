@@ -114,6 +114,7 @@ namespace PlatformOps.Wal
         /// <summary>The container to restart. Default: the profile's Postgres.Container.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(PlatformOps.Common.Completers.ContainerNameCompleter))]
         public string? Container { get; set; }
 
         /// <summary>Seconds to wait for PostgreSQL to answer again after a restart.</summary>

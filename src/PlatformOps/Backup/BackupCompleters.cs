@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using PlatformOps.Common.Completers;
+
+namespace PlatformOps.Backup
+{
+    /// <summary>Backup set ids in the backup folder (-Path as typed, else the profile's Backup.Path), newest first.</summary>
+    public sealed class BackupIdCompleter : PlatformCompleter
+    {
+        protected override IReadOnlyList<CompletionCandidate> Candidates(CompletionRequest request, CancellationToken cancellationToken)
+        {
+            var root = BackupStore.ResolveRoot(request.Value("Path"), request.Profile);
+            return Directory.GetDirectories(root)
+                .Where(d => !System.IO.Path.GetFileName(d).StartsWith(".", StringComparison.Ordinal) && BackupStore.IsSet(d))
+                .Select(d => new CompletionCandidate(System.IO.Path.GetFileName(d),
+                    "completed " + File.GetLastWriteTimeUtc(System.IO.Path.Combine(d, BackupManifest.FileName)).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)))
+                .ToList();
+        }
+    }
+
+    /// <summary>The databases a backup set holds: the set of -Path as typed, else the newest set in the backup folder.</summary>
+    internal static class BackupSetDatabases
+    {
+        public static IReadOnlyList<CompletionCandidate> Of(CompletionRequest request)
+        {
+            var path = request.Value("Path");
+            string set;
+            if (path != null && BackupStore.IsSet(path)) set = path;
+            else
+            {
+                var root = BackupStore.ResolveRoot(path, request.Profile);
+                set = Directory.GetDirectories(root)
+                    .Where(d => !System.IO.Path.GetFileName(d).StartsWith(".", StringComparison.Ordinal) && BackupStore.IsSet(d))
+                    .OrderByDescending(d => File.GetLastWriteTimeUtc(System.IO.Path.Combine(d, BackupManifest.FileName)))
+                    .First();
+            }
+            var manifest = BackupManifest.Load(System.IO.Path.GetFullPath(set));
+            return manifest.Files.Where(f => f.Kind == BackupKinds.Database && f.Database != null)
+                .Select(f => new CompletionCandidate(f.Database!, $"in backup set {manifest.Id}")).ToList();
+        }
+    }
+}
