@@ -23,7 +23,8 @@ namespace PlatformOps.SecretHygiene
         {
             if (!rule.RawValue)
             {
-                if (SecretText.IsPlaceholder(secret) || SecretText.IsReference(secret) || SecretText.IsMasked(secret)) return false;
+                var bare = secret.TrimEnd(',', ';', '.', ')', ']', '}');
+                if (SecretText.IsPlaceholder(bare) || SecretText.IsReference(bare) || SecretText.IsMasked(secret) || SecretText.IsRegexFragment(secret)) return false;
                 if (!rule.FromConfig && SecretText.HasTestPattern(secret)) return false;
             }
             if (rule.Entropy > 0 && SecretText.Entropy(secret) < rule.Entropy) return false;

@@ -136,7 +136,8 @@ namespace PlatformOps.SecretHygiene
         private bool IsIgnored(SecretFinding f)
         {
             if (Ignored.Count == 0) return false;
-            if (Ignored.Contains(f.Fingerprint) || Ignored.Contains(f.RelativePath + ":" + f.Rule + ":" + f.Line))
+            var commit = f.Commit != null ? f.Commit + ":" : string.Empty;
+            if (GitleaksAliases.IdsOf(f.Rule).Any(id => Ignored.Contains(commit + f.RelativePath + ":" + id + ":" + f.Line) || Ignored.Contains(f.RelativePath + ":" + id + ":" + f.Line)))
             {
                 Interlocked.Increment(ref _ignoredCount);
                 return true;

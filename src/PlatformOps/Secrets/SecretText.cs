@@ -233,6 +233,12 @@ namespace PlatformOps.SecretHygiene
                    || value.IndexOf("xxxx", StringComparison.OrdinalIgnoreCase) >= 0 || value.IndexOf("....", StringComparison.Ordinal) >= 0;
         }
 
+        private static readonly System.Text.RegularExpressions.Regex RegexFragment = new System.Text.RegularExpressions.Regex(
+            @"\[[^\]]{0,20}-[^\]]{0,20}\](?:\{\d+(?:,\d*)?\}|[+*?])|\\[dwsS][+*{]|\(\?[:<!=]", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>A piece of a regular expression ([a-f0-9]{32}, \d+, (?:...)): a scanner's own rule, not a secret.</summary>
+        public static bool IsRegexFragment(string v) => (v.IndexOf('[') >= 0 || v.IndexOf('\\') >= 0 || v.IndexOf("(?", StringComparison.Ordinal) >= 0) && RegexFragment.IsMatch(v);
+
         /// <summary>Test patterns inside a token: an alphabet or digit run (abcdef, 123456, 654321) or one character six times.</summary>
         public static bool HasTestPattern(string v)
         {

@@ -46,6 +46,7 @@ namespace PlatformOps.SecretHygiene
             var v = value.Text;
             if (v.Length == 0 || SecretText.IsPlaceholder(v) || SecretText.IsReference(v) || SecretText.IsMasked(v)) return null;
             if (v.Length >= 16 && Judge.IsPublic(v)) return null;
+            if (SecretText.IsRegexFragment(v)) return null;
             // A value with templates or interpolation in it ("pre${X}post", "$host:5432", f"{name}") counts only by what
             // is literal: a secret with a variable spliced in is still a secret if enough of it is written out.
             var literal = SecretText.LiteralPart(v, interpolation: kind == FileKind.Code || kind == FileKind.Shell);

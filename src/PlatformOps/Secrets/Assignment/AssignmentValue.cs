@@ -19,7 +19,7 @@ namespace PlatformOps.SecretHygiene
         public bool ConnectionString { get; }
 
         private static readonly Regex ConnectionStringHint = new Regex(
-            @"(?i)(?:^|[;""'\s])(?:host|server|data source|datasource|address|addr|user id|uid|username|user|database|initial catalog)\s*=",
+            @"(?i)(?:^|[;""'\s])(?:host|server|data source|datasource|address|addr|user id|uid|username|user|database|initial catalog|accountname|defaultendpointsprotocol|endpoint|sharedaccesskeyname|accountendpoint)\s*=",
             RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
         private static readonly char[] Blanks = { ' ', '\t', '\n' };

@@ -62,9 +62,10 @@ namespace PlatformOps.SecretHygiene
         {
             var rules = new List<SecretRule>();
             if (UseDefault)
-                rules.AddRange(RuleSet.BuiltIn().Where(r => !DisabledRules.Contains(r.Id) && Rules.All(own => !string.Equals(own.Id, r.Id, StringComparison.OrdinalIgnoreCase))));
+                rules.AddRange(RuleSet.BuiltIn().Where(r => GitleaksAliases.IdsOf(r.Id).All(id => !DisabledRules.Contains(id) && Rules.All(own => !string.Equals(own.Id, id, StringComparison.OrdinalIgnoreCase)))));
             rules.AddRange(Rules.Where(r => !DisabledRules.Contains(r.Id)));
-            var assignment = UseDefault && !DisabledRules.Contains("generic-api-key") && !DisabledRules.Contains("password-assignment");
+            var assignment = UseDefault && !DisabledRules.Contains("generic-api-key") && !DisabledRules.Contains("password-assignment") && !DisabledRules.Contains("secret-assignment")
+                             && Rules.All(own => !string.Equals(own.Id, "generic-api-key", StringComparison.OrdinalIgnoreCase));
             return new RuleSet(rules, assignment, UseDefault, Allow);
         }
 

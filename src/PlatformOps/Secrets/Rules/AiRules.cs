@@ -16,9 +16,9 @@ namespace PlatformOps.SecretHygiene
             yield return Token("openai-key", "OpenAI API key", F,
                 @"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}|[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}|proj-[A-Za-z0-9_\-]{80,200})",
                 new[] { "sk-proj-", "sk-svcacct-", "sk-admin-", "T3BlbkFJ" }, 3.5, 3, r => "sk-proj-" + Rand(r, 58, UrlSafe) + "T3BlbkFJ" + Rand(r, 58, UrlSafe));
-            yield return Token("anthropic-key", "Anthropic API key", F, @"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,100}AA", new[] { "sk-ant-" }, 4.0, 7,
+            yield return Token("anthropic-key", "Anthropic API key", F, @"sk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_\-]{80,120}", new[] { "sk-ant-" }, 4.0, 7,
                 r => "sk-ant-api03-" + Rand(r, 93, UrlSafe) + "AA");
-            yield return Token("huggingface-token", "Hugging Face access token", F, "(?:hf_[A-Za-z]{34}|api_org_[A-Za-z]{34})", new[] { "hf_", "api_org_" }, 3.0, 3, S("hf_", 34, Upper + Lower));
+            yield return Token("huggingface-token", "Hugging Face access token", F, "(?:hf_[A-Za-z0-9]{34}|api_org_[A-Za-z0-9]{34})", new[] { "hf_", "api_org_" }, 3.0, 3, S("hf_", 34, Upper + Lower));
             yield return Token("perplexity-api-key", "Perplexity API key", F, "pplx-[a-zA-Z0-9]{48}", new[] { "pplx-" }, 4.0, 5, S("pplx-", 48));
             yield return Token("groq-api-key", "Groq API key", F, "gsk_[a-zA-Z0-9]{52}", new[] { "gsk_" }, 4.0, 4, S("gsk_", 52));
             yield return Token("replicate-api-token", "Replicate API token", F, "r8_[a-zA-Z0-9]{37}", new[] { "r8_" }, 4.0, 3, S("r8_", 37));

@@ -19,7 +19,7 @@ namespace PlatformOps.SecretHygiene
                 "[A-Za-z0-9/+]{40}", 4.0, S("", 40, Base64), caseSensitiveValue: true);
             yield return Token("aws-bedrock-api-key", "Amazon Bedrock API key", F, "ABSK[A-Za-z0-9+/]{109,269}={0,2}", new[] { "ABSK" }, 4.0, 4,
                 r => "ABSK" + Rand(r, 132, Base64));
-            yield return Token("gcp-api-key", "Google (GCP, Firebase, Gemini) API key", F, @"AIza[\w\-]{35}", new[] { "AIza" }, 4.0, 4, S("AIza", 35, UrlSafe));
+            yield return Token("google-api-key", "Google (GCP, Firebase, Gemini) API key", F, @"AIza[\w\-]{35}", new[] { "AIza" }, 4.0, 4, S("AIza", 35, UrlSafe));
             yield return Token("gcp-oauth-secret", "Google OAuth client secret", F, @"GOCSPX-[\w\-]{28}", new[] { "GOCSPX-" }, 3.5, 7, S("GOCSPX-", 28, UrlSafe));
             yield return Token("gcp-oauth-refresh-token", "Google OAuth refresh token", F, @"1//0[\w\-]{60,120}", new[] { "1//0" }, 4.0, 4, S("1//0", 90, UrlSafe));
             yield return new SecretRule("azure-ad-client-secret", "Azure AD (Entra ID) client secret", F,

@@ -49,13 +49,28 @@ namespace PlatformOps.SecretHygiene
         {
             var sb = new StringBuilder(body.Length);
             var lines = body.Replace("\\r", "\n").Replace("\\n", "\n").Split('\n');
+            int other = 0, longestRun = 0;
             foreach (var raw in lines)
             {
-                var line = raw.Trim().Trim('"', ',', '\'', '+', ' ');
+                var line = raw.Trim().Trim('"', ',', '\'', ' ');
                 if (line.Length == 0 || line.IndexOf(':') > 0) continue;   // Proc-Type: / DEK-Info: headers
+                var run = 0;
                 foreach (var c in line)
-                    if (char.IsLetterOrDigit(c) || c == '+' || c == '/' || c == '=') sb.Append(c);
+                {
+                    if (char.IsLetterOrDigit(c) || c == '+' || c == '/' || c == '=')
+                    {
+                        sb.Append(c);
+                        longestRun = Math.Max(longestRun, ++run);
+                    }
+                    else
+                    {
+                        other++;
+                        run = 0;
+                    }
+                }
             }
+            // Code that builds a PEM (a test helper) has punctuation all through it; a key body is base64 runs.
+            if (longestRun < 40 || other * 10 > sb.Length) return false;
             var b64 = sb.ToString();
             if (b64.Length < 40) return false;
             if (SecretText.IsPlaceholder(b64.Substring(0, Math.Min(b64.Length, 64)))) return false;

@@ -19,7 +19,7 @@ namespace PlatformOps.SecretHygiene
             var match = Pattern.Match(text, start);
             if (!match.Success) return;
             var secret = match.Groups["secret"].Value;
-            if (SecretText.IsPlaceholder(secret) || SecretText.IsReference(secret) || SecretText.IsMasked(secret)
+            if (SecretText.IsPlaceholder(secret) || SecretText.IsReference(secret) || SecretText.IsMasked(secret) || SecretText.IsRegexFragment(match.Value)
                 || (secret.StartsWith("%", StringComparison.Ordinal) && secret.EndsWith("%", StringComparison.Ordinal))) return;
             if (secret.Length < 3 || !secret.Exists(char.IsLetterOrDigit)) return;
             var user = match.Groups["user"].Value;
