@@ -113,7 +113,14 @@ namespace PlatformOps.SecretHygiene
                 WholeText = true,
                 RawValue = regex == null,
             };
-            _ = rule.Regex;   // a bad pattern fails here, naming the rule, not in the middle of a scan
+            try
+            {
+                _ = rule.Regex;   // a bad pattern fails here, naming the rule, not in the middle of a scan
+            }
+            catch (ArgumentException ex)
+            {
+                throw Invalid($"rule '{id}' has a regex .NET cannot read ({FirstLine(ex.Message)})");
+            }
             if (keywords.Count == 0 && path == null) rule.Keywords = Array.Empty<string>();
             if (keywords.Count == 0) rule.Path ??= new Regex(".*");
             foreach (var allow in Tables(table, "allowlists").Concat(Tables(table, "allowlist")))
