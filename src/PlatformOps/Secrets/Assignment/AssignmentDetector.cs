@@ -86,7 +86,7 @@ namespace PlatformOps.SecretHygiene
 
         private static bool IsNameChar(char c) => char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == '.';
 
-        private static readonly Regex Setter = new Regex(@"(?i)(?:set|put|add|with|env|default|header|option|config|property|secret|credential)[A-Za-z]*\s*\(\s*$",
+        private static readonly Regex Setter = new Regex(@"(?i)(?:set|put|add|with|env|default|header|option|config|property|secret|credential|define)[A-Za-z]*\s*\(\s*$",
             RegexOptions.CultureInvariant | RegexOptions.RightToLeft);
 
         public static AssignmentName? Read(string text, int index, FileKind kind)
