@@ -23,7 +23,7 @@ namespace PlatformOps.SecretHygiene
         {
             if (!rule.RawValue)
             {
-                var bare = secret.TrimEnd(',', ';', '.', ')', ']', '}');
+                var bare = secret.TrimEnd(',', ';', '.', ')', ']', '}', '`', '"', '\'');
                 if (SecretText.IsPlaceholder(bare) || SecretText.IsReference(bare) || SecretText.IsMasked(secret) || SecretText.IsRegexFragment(secret)) return false;
                 if (!rule.FromConfig && SecretText.HasTestPattern(secret)) return false;
             }

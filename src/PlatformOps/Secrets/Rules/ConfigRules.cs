@@ -68,6 +68,18 @@ namespace PlatformOps.SecretHygiene
                 AllowPaths = { new Regex(@"\.(?:example|sample|template|tmpl|md|txt\.example)$", RegexOptions.IgnoreCase) },
                 Accept = SecretText.LooksLikePassword,
             };
+            // A random literal handed straight to a client constructor (service.Client("..."), NewClient("...")): a
+            // credential whatever the service, even when the token has no known prefix.
+            yield return new SecretRule("credential-argument", "Random literal passed to a client constructor", F,
+                @"(?i)client\(\s*(?<q>[""'`])(?<secret>[^""'`\s]{16,256})\k<q>\s*[,)]", new[] { "client(" })
+            {
+                Severity = SecretSeverity.Medium,
+                Priority = 1,
+                Entropy = 3.0,
+                Accept = v => (SecretText.LooksRandom(v, 16) || SecretText.IsUuid(v)) && !v.Contains("://") && !v.Contains("/") || (v.Contains("/") && SecretText.LooksRandom(v, 32) && !v.Contains("://")),
+                SampleIsLine = true,
+                Sample = r => "client = service.Client(\"" + Rand(r, 32) + "\")",
+            };
             yield return new SecretRule("sidekiq-secret", "Sidekiq Pro / Enterprise credentials", F,
                 @"(?i)(?:BUNDLE_ENTERPRISE__CONTRIBSYS__COM|BUNDLE_GEMS__CONTRIBSYS__COM)[ \t]*[=:][ \t]*[""']?(?<secret>[a-f0-9]{8}:[a-f0-9]{8})", new[] { "contribsys__com" })
             { SampleIsLine = true, Sample = r => "BUNDLE_GEMS__CONTRIBSYS__COM=" + Rand(r, 8, Hex) + ":" + Rand(r, 8, Hex) };
