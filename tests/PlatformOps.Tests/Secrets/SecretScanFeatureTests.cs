@@ -5,7 +5,6 @@ using System.Text.Json;
 using PlatformOps.SecretHygiene;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
-using PlatformOps.Tests.Roles;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -155,35 +154,68 @@ namespace PlatformOps.Tests.SecretHygiene
         [Fact]
         public void Verify_says_Live_for_a_working_platform_password_Rejected_for_a_wrong_one_and_Unknown_for_others()
         {
-            Lab.RequireProfile(Lab.DockerProfile);
+            // Its own PostgreSQL cluster and redis-server (loopback, free ports), not the shared lab: this test logs in
+            // with wrong passwords on purpose.
+            using var cluster = new PlatformOps.Tests.Wal.ThrowawayCluster(false, "verify");
             var role = "po_verify_" + R.Rand(Rng, 8, R.Lower + R.Digits);
             var password = R.Rand(Rng, 24) + "5";
             var wrong = R.Rand(Rng, 24) + "6";
-            RoleLab.Exec("postgres", $"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+            cluster.Exec($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+            var redisPassword = R.Rand(Rng, 32) + "3";
+            var redisPort = FreePort();
+            var redisDir = Path.Combine(_dir, "redis");
+            Directory.CreateDirectory(redisDir);
+            var conf = Path.Combine(redisDir, "redis.conf");
+            var pidFile = Path.Combine(redisDir, "redis.pid");
+            File.WriteAllText(conf, $"bind 127.0.0.1\nport {redisPort}\nrequirepass {redisPassword}\nsave \"\"\ndaemonize yes\npidfile {pidFile}\ndir {redisDir}\n");
+            var (code, startOutput) = Tool.Run("redis-server", conf);
+            Assert.True(code == 0, startOutput);
             try
             {
+                var profile = Path.Combine(_dir, "verify.profile.json");
+                File.WriteAllText(profile, JsonSerializer.Serialize(new
+                {
+                    Name = "verify",
+                    Postgres = new { Host = "127.0.0.1", cluster.Port, Database = "postgres", Username = "postgres", SslMode = "disable" },
+                    Redis = new { Host = "127.0.0.1", Port = redisPort },
+                }));
                 Write("app/.env", $"DATABASE_URL=postgresql://{role}:{password}@db.internal:5432/postgres\n" +
                                   $"REPLICA_URL=postgresql://{role}:{wrong}@db.internal:5432/postgres\n" +
-                                  $"REDIS_PASSWORD={Lab.RedisPassword}\n" +
-                                  $"GITHUB_TOKEN={GitHubToken()}\n");
-                var r = _ps.Invoke("$f = Find-PlatformSecret -Path $args[0] -Verify -Profile $args[1] -Verbose; $f; $f | Format-List * | Out-String -Width 300", _dir, Lab.DockerProfile);
+                                  $"REDIS_PASSWORD={redisPassword}\n" +
+                                  $"GITHUB_TOKEN={GitHubToken()}\n" +
+                                  $"CACHE_REDIS_PASSWORD={wrong}\n");
+                var r = _ps.Invoke("$f = Find-PlatformSecret -Path $args[0] -Verify -Profile $args[1] -Verbose; $f; $f | Format-List * | Out-String -Width 300; $f | Format-Table | Out-String -Width 300", Path.Combine(_dir, "app"), profile);
                 r.ShouldSucceed();
-                var byLine = r.Objects<SecretFinding>().ToDictionary(f => f.Line);
-                foreach (var f in byLine.Values) _output.WriteLine($"{f.Line} {f.Rule} {f.Verification} {f.VerificationDetail}");
+                var findings = r.Objects<SecretFinding>().ToList();
+                foreach (var f in findings) _output.WriteLine($"{f.Line} {f.Rule} {f.Verification} {f.VerificationDetail}");
+                var byLine = findings.ToDictionary(f => f.Line);
                 Assert.Equal(SecretVerification.Live, byLine[1].Verification);
-                Assert.Contains("127.0.0.1", byLine[1].VerificationDetail, StringComparison.Ordinal);   // the profile's server, not db.internal
+                Assert.Contains($"127.0.0.1:{cluster.Port} as {role}", byLine[1].VerificationDetail, StringComparison.Ordinal);   // the profile's server, not db.internal
                 Assert.Equal(SecretVerification.Rejected, byLine[2].Verification);
                 Assert.Equal(SecretVerification.Live, byLine[3].Verification);
                 Assert.Equal(SecretVerification.Unknown, byLine[4].Verification);
-                var transcript = r.Transcript + string.Join("\n", r.Verbose);
+                Assert.Equal(SecretVerification.Rejected, byLine[5].Verification);
+                var transcript = r.Transcript;
+                Assert.Contains("Live", transcript, StringComparison.Ordinal);
                 Assert.DoesNotContain(password, transcript, StringComparison.Ordinal);
                 Assert.DoesNotContain(wrong, transcript, StringComparison.Ordinal);
-                Assert.DoesNotContain(Lab.RedisPassword, transcript, StringComparison.Ordinal);
+                Assert.DoesNotContain(redisPassword, transcript, StringComparison.Ordinal);
+                // Without -Verify nothing is tried.
+                Assert.All(_ps.Invoke("Find-PlatformSecret -Path $args[0]", Path.Combine(_dir, "app")).Objects<SecretFinding>(), f => Assert.Equal(SecretVerification.NotVerified, f.Verification));
             }
             finally
             {
-                RoleLab.Exec("postgres", $"DROP ROLE IF EXISTS {role}");
+                if (File.Exists(pidFile)) Tool.Run("kill", File.ReadAllText(pidFile).Trim());
             }
+        }
+
+        private static int FreePort()
+        {
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return port;
         }
     }
 }
