@@ -54,7 +54,7 @@ namespace PlatformOps.SecretHygiene
     /// Scans files for secrets: lists the tree once (git status from two batched calls), reads and scans files on every
     /// core, and hands findings back in file order to the one thread that writes them.
     /// </summary>
-    internal sealed class SecretScanner
+    internal sealed partial class SecretScanner
     {
         private static readonly HashSet<string> BinaryExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -113,36 +113,6 @@ namespace PlatformOps.SecretHygiene
                 _roots.Add(new KeyValuePair<string, GitRepository?>(path, repo));
             }
             LoadConfiguration();
-        }
-
-        /// <summary>The explicit configuration, else the repository's (or the first scanned folder's) .gitleaks.toml and .gitleaksignore.</summary>
-        private void LoadConfiguration()
-        {
-            var root = Repository?.Root ?? _roots.Select(r => Directory.Exists(r.Key) ? r.Key : Path.GetDirectoryName(r.Key)).FirstOrDefault();
-            var config = _options.ConfigPath;
-            if (config == null && _options.UseRepositoryConfig && root != null)
-            {
-                config = GitleaksConfig.FindIn(root);
-            }
-            if (config != null)
-            {
-                Rules = GitleaksConfig.Load(config).ToRuleSet();
-                ConfigFile = Path.GetFullPath(config);
-            }
-            if (_options.UseRepositoryConfig && root != null) Ignored = GitleaksIgnore.Load(Path.Combine(root, ".gitleaksignore"));
-        }
-
-        /// <summary>Findings .gitleaksignore names (by fingerprint, with or without the commit) are dropped.</summary>
-        private bool IsIgnored(SecretFinding f)
-        {
-            if (Ignored.Count == 0) return false;
-            var commit = f.Commit != null ? f.Commit + ":" : string.Empty;
-            if (GitleaksAliases.IdsOf(f.Rule).Any(id => Ignored.Contains(commit + f.RelativePath + ":" + id + ":" + f.Line) || Ignored.Contains(f.RelativePath + ":" + id + ":" + f.Line)))
-            {
-                Interlocked.Increment(ref _ignoredCount);
-                return true;
-            }
-            return false;
         }
 
         /// <summary>Lists the files under the paths, with their git status.</summary>
@@ -494,58 +464,5 @@ namespace PlatformOps.SecretHygiene
         internal static bool IsBinary(byte[] data) => IsBinary(data, data.Length);
 
         internal static bool IsBinary(byte[] data, int count) => Array.IndexOf(data, (byte)0, 0, Math.Min(count, 8000)) >= 0;
-
-        /// <summary>Scans the staged (index) copies of added and modified files: what the next commit would contain.</summary>
-        public async Task<List<SecretFinding>> ScanStagedAsync(string path, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
-                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
-                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so there is nothing staged. Scan the folder without -Staged.");
-            Repository = repo;
-            LoadConfiguration();
-            var staged = await repo.StagedAsync(cancellationToken).ConfigureAwait(false);
-            var findings = new List<SecretFinding>();
-            foreach (var file in staged)
-            {
-                if (Excluded(file.Key)) continue;
-                Statistics.FilesListed++;
-                if (BinaryExtensions.Contains(Path.GetExtension(file.Key)) || IsBinary(file.Value)) { Statistics.SkippedBinary++; continue; }
-                if (file.Value.Length > _options.MaxFileBytes) { Statistics.SkippedLarge++; continue; }
-                if (Rules.Allow.Paths.Any(p => p.IsMatch(file.Key))) continue;
-                Statistics.FilesScanned++;
-                Statistics.BytesScanned += file.Value.Length;
-                var found = ScanBytes(file.Value, Path.Combine(repo.Root, file.Key.Replace('/', Path.DirectorySeparatorChar)), file.Key, GitFileStatus.Staged, null);
-                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity && !IsIgnored(f)));
-            }
-            Statistics.Findings += findings.Count;
-            Statistics.Elapsed += clock.Elapsed;
-            return findings;
-        }
-
-        /// <summary>Scans the lines every commit of every ref added.</summary>
-        public async Task<List<SecretFinding>> ScanHistoryAsync(string path, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
-                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
-                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so it has no history. Scan the folder without -History.");
-            Repository ??= repo;
-            LoadConfiguration();
-            var findings = new List<SecretFinding>();
-            await repo.HistoryAsync(chunk =>
-            {
-                Statistics.HistoryChunks++;
-                if (Excluded(chunk.Path) || BinaryExtensions.Contains(Path.GetExtension(chunk.Path))) return;
-                if (Rules.Allow.Paths.Any(p => p.IsMatch(chunk.Path))) return;
-                var raw = ContentScanner.Scan(chunk.Text.ToString(), ContentScanner.KindOf(chunk.Path), chunk.Path, Rules);
-                var found = ToFindings(raw, Path.Combine(repo.Root, chunk.Path.Replace('/', Path.DirectorySeparatorChar)), chunk.Path,
-                    GitFileStatus.Committed, chunk.Commit, chunk.Lines, _options.KeepSecrets);
-                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity && !IsIgnored(f)));
-            }, cancellationToken).ConfigureAwait(false);
-            Statistics.Findings += findings.Count;
-            Statistics.Elapsed += clock.Elapsed;
-            return findings;
-        }
     }
 }
