@@ -44,6 +44,44 @@ Describe 'Find-PlatformSecret' {
     }
 }
 
+Describe 'Find-PlatformSecret for CI: baseline, SARIF, gitleaks configuration' {
+    It 'accepts the findings of today into a baseline, then reports only a new one, as SARIF 2.1.0' {
+        $repo = Join-Path $Work 'ci-repo'
+        Copy-Item -Recurse (Join-Path $Corpus 'positive') $repo
+        $baseline = Join-Path $Work 'secrets.baseline.json'
+        $all = @(Find-PlatformSecret -Path $repo -Baseline $baseline -UpdateBaseline)
+        $all.Count | Should -BeGreaterThan 10
+        Test-Path $baseline | Should -BeTrue
+        @(Find-PlatformSecret -Path $repo -Baseline $baseline).Count | Should -Be 0
+        $token = 'gh' + 'p_' + [guid]::NewGuid().ToString('N') + 'Qx71'
+        Add-Content -Path (Join-Path $repo 'scripts/backup.sh') -Value "export GH_TOKEN=$token"
+        $sarif = Find-PlatformSecret -Path $repo -Baseline $baseline -OutputFormat Sarif
+        $sarif | Should -BeOfType [string]
+        $doc = $sarif | ConvertFrom-Json
+        $doc.version | Should -Be '2.1.0'
+        @($doc.runs[0].results).Count | Should -Be 1
+        $doc.runs[0].results[0].ruleId | Should -Be 'github-token'
+        $doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be 'scripts/backup.sh'
+        $sarif.Contains($token) | Should -BeFalse
+        (Get-Content $baseline -Raw).Contains($token) | Should -BeFalse
+    }
+
+    It 'applies the .gitleaks.toml rule of a team and a .gitleaksignore fingerprint' {
+        $repo = Join-Path $Work 'team-repo'
+        $null = New-Item -ItemType Directory -Path $repo
+        $q = "'" * 3
+        Set-Content -Path (Join-Path $repo '.gitleaks.toml') -Value "[extend]`nuseDefault = true`n[[rules]]`nid = `"team-token`"`nregex = ${q}team_[a-f0-9]{32}${q}`nkeywords = [`"team_`"]"
+        $team = 'team_' + [guid]::NewGuid().ToString('N')
+        Set-Content -Path (Join-Path $repo 'app.env') -Value "TEAM=$team", ('GITHUB_TOKEN=gh' + 'p_' + [guid]::NewGuid().ToString('N') + 'Zz09')
+        Set-Content -Path (Join-Path $repo '.gitleaksignore') -Value 'app.env:github-pat:2'
+        $f = Find-PlatformSecret -Path $repo
+        $f | Out-Host
+        @($f).Count | Should -Be 1
+        $f.Rule | Should -Be 'team-token'
+        $f.Fingerprint | Should -Be 'app.env:team-token:1'
+    }
+}
+
 Describe 'Hygiene, templates and secrets' {
     It 'reports hygiene with evidence and writes a template with no real value' {
         $positive = Join-Path $Corpus 'positive'

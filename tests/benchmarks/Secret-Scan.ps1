@@ -106,6 +106,21 @@ $patterns = @(
 $patternFile = Join-Path ([System.IO.Path]::GetTempPath()) 'platformops-secret-bench.patterns'
 Set-Content -Path $patternFile -Value $patterns
 
+# The same rules grep -P can read: every built-in rule's own pattern (taken from the loaded module), names and
+# back-references taken out, joined into one alternation (grep -P takes a single pattern).
+$asm = (Get-Module PlatformOps).ImplementingAssembly
+$builtIn = $asm.GetType('PlatformOps.SecretHygiene.RuleSet').GetMethod('BuiltIn').Invoke($null, @())
+$pcre = foreach ($rule in $builtIn) {
+    $p = $rule.Pattern -replace '\(\?<([A-Za-z]\w*)>', '(?:' -replace '\\k<\w+>', ''
+    $p = $p -replace '\(\?(i)?\)', '' -replace '\A', '^' -replace '\z', '$'
+    if ($rule.Options -band [System.Text.RegularExpressions.RegexOptions]::IgnoreCase) { $p = "(?i:$p)" }
+    "(?:$p)"
+}
+# grep's PCRE refuses one pattern of all rules ("regular expression is too large"): chunks of 20 rules, one grep each,
+# and the time is their sum (what a grep-based scanner with these rules would spend).
+$pcreChunks = for ($i = 0; $i -lt $pcre.Count; $i += 20) { '(?m)' + ($pcre[$i..([math]::Min($i + 19, $pcre.Count - 1))] -join '|') }
+Write-Host ("{0} built-in rules as {1} PCRE patterns for grep -P" -f @($builtIn).Count, @($pcreChunks).Count)
+
 Write-Host "Generating $Files files (~$TotalMB MB) in $Tree ..."
 $gen = Measure-Command { New-Tree }
 $stats = Get-ChildItem $Tree -Recurse -File | Measure-Object Length -Sum
@@ -114,16 +129,18 @@ Write-Host ("Tree: {0} files, {1:0} MB (generated in {2:0} s)" -f $stats.Count, 
 
 # The machine may be shared: runs are interleaved (PlatformOps, grep, PlatformOps, grep, ...) and the best of each counts.
 $env:LC_ALL = 'C'
-$runs = @{ po = @(); grep = @() }
+$runs = @{ po = @(); grep = @(); grepP = @() }
 $poHits = 0; $grepHits = 0
 for ($r = 1; $r -le $Rounds; $r++) {
     $sw = [System.Diagnostics.Stopwatch]::StartNew(); $poHits = @(Find-PlatformSecret -Path $Tree).Count; $sw.Stop(); $runs.po += $sw.Elapsed.TotalSeconds
     $sw = [System.Diagnostics.Stopwatch]::StartNew(); $grepHits = (& grep -rIEn -f $patternFile $Tree | Measure-Object -Line).Lines; $sw.Stop(); $runs.grep += $sw.Elapsed.TotalSeconds
-    Write-Host ("round {0}: Find-PlatformSecret {1:0.00} s, grep -rE {2:0.00} s" -f $r, $runs.po[-1], $runs.grep[-1])
+    $sw = [System.Diagnostics.Stopwatch]::StartNew(); $grepPHits = 0; foreach ($chunk in $pcreChunks) { $grepPHits += (& grep -rIPn -e $chunk $Tree | Measure-Object -Line).Lines }; $sw.Stop(); $runs.grepP += $sw.Elapsed.TotalSeconds
+    Write-Host ("round {0}: Find-PlatformSecret {1:0.00} s, grep -rIE (0.1.0 patterns) {2:0.00} s, grep -rIP (all {3} rules) {4:0.00} s" -f $r, $runs.po[-1], $runs.grep[-1], @($builtIn).Count, $runs.grepP[-1])
 }
 $results = [System.Collections.Generic.List[object]]::new()
 $results.Add([pscustomobject]@{ Tool = 'Find-PlatformSecret'; Seconds = ($runs.po | Measure-Object -Minimum).Minimum; Hits = $poHits })
 $results.Add([pscustomobject]@{ Tool = 'grep -rIEn (LC_ALL=C)'; Seconds = ($runs.grep | Measure-Object -Minimum).Minimum; Hits = $grepHits })
+$results.Add([pscustomobject]@{ Tool = 'grep -rIPn, every rule (LC_ALL=C)'; Seconds = ($runs.grepP | Measure-Object -Minimum).Minimum; Hits = $grepPHits })
 $sw = [System.Diagnostics.Stopwatch]::StartNew()
 Push-Location $Tree
 try { $gitHits = (& git grep --no-index -I -n -E -f $patternFile -- . | Measure-Object -Line).Lines } finally { Pop-Location }
@@ -147,5 +164,5 @@ $results | ForEach-Object {
         Hits          = $_.Hits
     }
 } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
-Write-Host ("Ratio grep/PlatformOps time: {0:0.00} (above 1 means PlatformOps is faster)" -f ($grep.Seconds / $po.Seconds))
+Write-Host ("Ratio grep -E/PlatformOps time: {0:0.00}; grep -P (same rules)/PlatformOps: {1:0.00} (above 1 means PlatformOps is faster)" -f ($grep.Seconds / $po.Seconds), ($results[2].Seconds / $po.Seconds))
 if (-not $Keep) { Remove-Item -Recurse -Force $Tree }

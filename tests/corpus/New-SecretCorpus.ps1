@@ -83,7 +83,7 @@ Add-Line 'positive/.env' "JWT_SECRET=$jwtSecret" 'secret-assignment' $jwtSecret
 Add-Line 'positive/.env' "OPENAI_API_KEY=$openai" 'openai-key' $openai
 Add-Line 'positive/.env' "GITHUB_TOKEN=$github" 'github-token' $github
 Add-Line 'positive/.env' "AWS_ACCESS_KEY_ID=$awsId" 'aws-access-key-id' $awsId
-Add-Line 'positive/.env' "AWS_SECRET_ACCESS_KEY=$awsSecret # rotated monthly" 'secret-assignment' $awsSecret
+Add-Line 'positive/.env' "AWS_SECRET_ACCESS_KEY=$awsSecret # rotated monthly" 'aws-secret-access-key' $awsSecret
 Add-Line 'positive/.env' "DATABASE_URL=postgresql://agentic:$dbUrlPassword@postgres:5432/agentic" 'url-credentials' $dbUrlPassword
 Add-Line 'positive/.env' "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=agenticdata;AccountKey=$azureKey;EndpointSuffix=core.windows.net" 'azure-storage-key' $azureKey
 Add-Line 'positive/.env' 'LOG_LEVEL=info' $null $null
@@ -122,7 +122,7 @@ Add-Line 'positive/app/settings.py' 'import os' $null $null
 Add-Line 'positive/app/settings.py' "SECRET_KEY = `"$django`"" 'secret-assignment' $django
 Add-Line 'positive/app/settings.py' "GOOGLE_MAPS_KEY = '$google'" 'google-api-key' $google
 Add-Line 'positive/app/settings.py' "HF_TOKEN = `"$hf`"" 'huggingface-token' $hf
-Add-Line 'positive/app/settings.py' "client = Anthropic(api_key=`"$anthropic`")" 'openai-key' $anthropic
+Add-Line 'positive/app/settings.py' "client = Anthropic(api_key=`"$anthropic`")" 'anthropic-key' $anthropic
 Add-Line 'positive/app/settings.py' 'DEBUG = False' $null $null
 
 $shPassword = New-Password

@@ -24,7 +24,32 @@ namespace PlatformOps.SecretHygiene
         /// <summary>The commit that added it (history findings only).</summary>
         public string? Commit { get; internal set; }
 
+        /// <summary>gitleaks' fingerprint (file:rule:line, or commit:file:rule:line for history): one line of a .gitleaksignore.</summary>
+        public string Fingerprint => (Commit != null ? Commit + ":" : string.Empty) + RelativePath + ":" + Rule + ":" + Line;
+        /// <summary>With -Verify: Live (the platform accepted it), Rejected, or Unknown (not a platform credential, or the server could not be asked).</summary>
+        public SecretVerification Verification { get; internal set; }
+        /// <summary>With -Verify: what was tried (server and user), never the secret.</summary>
+        public string? VerificationDetail { get; internal set; }
+
+        /// <summary>The secret itself, for the baseline hash and -Verify; internal and cleared after the scan, never written out.</summary>
+        internal string? Secret;
+        /// <summary>SHA-256 of the rule and the secret: how a baseline recognises a finding that moved to another line.</summary>
+        internal string SecretHash = string.Empty;
+
         public override string ToString() => $"{RelativePath}:{Line} {Rule} {Redacted}";
+    }
+
+    /// <summary>What -Verify found out about a finding.</summary>
+    public enum SecretVerification
+    {
+        /// <summary>Not verified (no -Verify).</summary>
+        NotVerified = 0,
+        /// <summary>The platform's own server accepted the credential: rotate it first.</summary>
+        Live = 1,
+        /// <summary>The platform's server refused it (rotated already, or never valid there).</summary>
+        Rejected = 2,
+        /// <summary>Not a credential of this platform, or the server could not be asked.</summary>
+        Unknown = 3,
     }
 
     /// <summary>What one scan covered, for -Verbose and benchmarks.</summary>

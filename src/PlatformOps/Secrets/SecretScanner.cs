@@ -27,6 +27,12 @@ namespace PlatformOps.SecretHygiene
 
         public static int DefaultParallelism => Math.Max(2, 2 * Environment.ProcessorCount);
         public SecretSeverity MinimumSeverity { get; set; } = SecretSeverity.Low;
+        /// <summary>A gitleaks configuration to use; null: the scanned repository's own .gitleaks.toml when it has one (see <see cref="UseRepositoryConfig"/>).</summary>
+        public string? ConfigPath { get; set; }
+        /// <summary>Read .gitleaks.toml and .gitleaksignore at the root of the scanned repository or folder.</summary>
+        public bool UseRepositoryConfig { get; set; } = true;
+        /// <summary>Keep each secret in memory on its finding (for -Verify); cleared by the caller.</summary>
+        public bool KeepSecrets { get; set; }
     }
 
     /// <summary>A file to scan and what git says of it.</summary>
@@ -48,7 +54,7 @@ namespace PlatformOps.SecretHygiene
     /// Scans files for secrets: lists the tree once (git status from two batched calls), reads and scans files on every
     /// core, and hands findings back in file order to the one thread that writes them.
     /// </summary>
-    internal sealed class SecretScanner
+    internal sealed partial class SecretScanner
     {
         private static readonly HashSet<string> BinaryExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
@@ -69,6 +75,15 @@ namespace PlatformOps.SecretHygiene
 
         public SecretScanStatistics Statistics { get; } = new SecretScanStatistics();
         public GitRepository? Repository { get; private set; }
+        /// <summary>The rules in force: the defaults, or a gitleaks configuration's.</summary>
+        public RuleSet Rules { get; private set; } = RuleSet.Default;
+        /// <summary>The gitleaks configuration file in force, if any.</summary>
+        public string? ConfigFile { get; private set; }
+        /// <summary>Fingerprints from .gitleaksignore: findings that are never reported.</summary>
+        public HashSet<string> Ignored { get; private set; } = new HashSet<string>(StringComparer.Ordinal);
+        /// <summary>Findings left out because .gitleaksignore names them.</summary>
+        public int IgnoredCount => _ignoredCount;
+        private int _ignoredCount;
 
         private bool Excluded(string relative)
         {
@@ -97,6 +112,7 @@ namespace PlatformOps.SecretHygiene
                 }
                 _roots.Add(new KeyValuePair<string, GitRepository?>(path, repo));
             }
+            LoadConfiguration();
         }
 
         /// <summary>Lists the files under the paths, with their git status.</summary>
@@ -352,7 +368,7 @@ namespace PlatformOps.SecretHygiene
                     {
                         foreach (var f in batch)
                         {
-                            if (f.Severity < _options.MinimumSeverity) continue;
+                            if (f.Severity < _options.MinimumSeverity || IsIgnored(f)) continue;
                             findings++;
                             yield return f;
                         }
@@ -403,26 +419,27 @@ namespace PlatformOps.SecretHygiene
             size = read;
             if (read == 0) return FileOutcome.Scanned;
             if (IsBinary(buffer, read)) return FileOutcome.Binary;
+            if (Rules.Allow.Paths.Count > 0 && Rules.Allow.Paths.Any(p => p.IsMatch(item.RelativePath))) return FileOutcome.Scanned;
             found = ScanText(buffer, read, item.FullPath, item.RelativePath, item.Status, null);
             return FileOutcome.Scanned;
         }
 
-        private static List<SecretFinding>? ScanText(byte[] data, int count, string path, string relativePath, GitFileStatus status, string? commit)
+        private List<SecretFinding>? ScanText(byte[] data, int count, string path, string relativePath, GitFileStatus status, string? commit)
         {
             var offset = count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
-            if (!ContentScanner.MayContainSecret(data, offset, count - offset)) return null;
+            if (!Rules.MayContainSecret(data, offset, count - offset, relativePath)) return null;
             var text = Encoding.UTF8.GetString(data, offset, count - offset);
-            return ToFindings(ContentScanner.Scan(text, ContentScanner.KindOf(path)), path, relativePath, status, commit, null);
+            return ToFindings(ContentScanner.Scan(text, ContentScanner.KindOf(path), relativePath, Rules), path, relativePath, status, commit, null, _options.KeepSecrets);
         }
 
         /// <summary>Scans one file's bytes; null when binary or when nothing was found.</summary>
-        internal static List<SecretFinding>? ScanBytes(byte[] data, string path, string relativePath, GitFileStatus status, string? commit)
+        internal List<SecretFinding>? ScanBytes(byte[] data, string path, string relativePath, GitFileStatus status, string? commit)
         {
             if (data.Length == 0 || IsBinary(data)) return null;
             return ScanText(data, data.Length, path, relativePath, status, commit);
         }
 
-        internal static List<SecretFinding>? ToFindings(List<RawFinding> raw, string path, string relativePath, GitFileStatus status, string? commit, IList<int>? lineMap)
+        internal static List<SecretFinding>? ToFindings(List<RawFinding> raw, string path, string relativePath, GitFileStatus status, string? commit, IList<int>? lineMap, bool keepSecrets = false)
         {
             if (raw.Count == 0) return null;
             return raw.Select(r => new SecretFinding
@@ -438,6 +455,8 @@ namespace PlatformOps.SecretHygiene
                 Redacted = r.Redacted,
                 GitStatus = status,
                 Commit = commit,
+                SecretHash = Baseline.Hash(r.Rule, r.Secret),
+                Secret = keepSecrets ? r.Secret : null,
             }).ToList();
         }
 
@@ -445,54 +464,5 @@ namespace PlatformOps.SecretHygiene
         internal static bool IsBinary(byte[] data) => IsBinary(data, data.Length);
 
         internal static bool IsBinary(byte[] data, int count) => Array.IndexOf(data, (byte)0, 0, Math.Min(count, 8000)) >= 0;
-
-        /// <summary>Scans the staged (index) copies of added and modified files: what the next commit would contain.</summary>
-        public async Task<List<SecretFinding>> ScanStagedAsync(string path, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
-                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
-                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so there is nothing staged. Scan the folder without -Staged.");
-            Repository = repo;
-            var staged = await repo.StagedAsync(cancellationToken).ConfigureAwait(false);
-            var findings = new List<SecretFinding>();
-            foreach (var file in staged)
-            {
-                if (Excluded(file.Key)) continue;
-                Statistics.FilesListed++;
-                if (BinaryExtensions.Contains(Path.GetExtension(file.Key)) || IsBinary(file.Value)) { Statistics.SkippedBinary++; continue; }
-                if (file.Value.Length > _options.MaxFileBytes) { Statistics.SkippedLarge++; continue; }
-                Statistics.FilesScanned++;
-                Statistics.BytesScanned += file.Value.Length;
-                var found = ScanBytes(file.Value, Path.Combine(repo.Root, file.Key.Replace('/', Path.DirectorySeparatorChar)), file.Key, GitFileStatus.Staged, null);
-                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity));
-            }
-            Statistics.Findings += findings.Count;
-            Statistics.Elapsed += clock.Elapsed;
-            return findings;
-        }
-
-        /// <summary>Scans the lines every commit of every ref added.</summary>
-        public async Task<List<SecretFinding>> ScanHistoryAsync(string path, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var repo = await GitRepository.OpenAsync(Path.GetFullPath(path), cancellationToken).ConfigureAwait(false)
-                ?? throw new PlatformOpsException("PlatformSecretNotARepository", ErrorCategory.InvalidArgument, path,
-                    $"'{Path.GetFullPath(path)}' is not inside a git repository, so it has no history. Scan the folder without -History.");
-            Repository ??= repo;
-            var findings = new List<SecretFinding>();
-            await repo.HistoryAsync(chunk =>
-            {
-                Statistics.HistoryChunks++;
-                if (Excluded(chunk.Path) || BinaryExtensions.Contains(Path.GetExtension(chunk.Path))) return;
-                var raw = ContentScanner.Scan(chunk.Text.ToString(), ContentScanner.KindOf(chunk.Path));
-                var found = ToFindings(raw, Path.Combine(repo.Root, chunk.Path.Replace('/', Path.DirectorySeparatorChar)), chunk.Path,
-                    GitFileStatus.Committed, chunk.Commit, chunk.Lines);
-                if (found != null) findings.AddRange(found.Where(f => f.Severity >= _options.MinimumSeverity));
-            }, cancellationToken).ConfigureAwait(false);
-            Statistics.Findings += findings.Count;
-            Statistics.Elapsed += clock.Elapsed;
-            return findings;
-        }
     }
 }

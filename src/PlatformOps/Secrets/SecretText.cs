@@ -124,7 +124,7 @@ namespace PlatformOps.SecretHygiene
             "api-key", "yourpassword", "mypassword", "example", "sample", "dummy", "fake", "test", "testing", "placeholder", "replaceme", "replace-me",
             "replace_me", "todo", "tbd", "fixme", "none", "null", "nil", "undefined", "true", "false", "yes", "no", "redacted", "hidden", "masked",
             "notasecret", "not-a-secret", "insecure", "default", "empty", "secretvalue", "secret-value", "value", "string", "str", "required",
-            "optional", "pw", "pass", "pwd", "your-secret", "your_secret", "your-token", "your_token", "your-api-key", "your_api_key", "set-me", "setme", "set_me",
+            "optional", "pw", "pass", "pwd", "your-secret", "your_secret", "your-token", "your_token", "your-api-key", "your_api_key", "set-me", "setme", "set_me", "foobared", "hunter2", "letmein", "s3cr3t", "secret123", "password1", "admin", "root", "postgres", "guest",
         };
 
         private static readonly string[] PlaceholderFragments =
@@ -175,19 +175,82 @@ namespace PlatformOps.SecretHygiene
             return new string(chars);
         }
 
-        /// <summary>A reference to a value kept elsewhere: ${VAR}, $VAR, %VAR%, {{ template }}, $(command), a secrets path or vault URI.</summary>
+        /// <summary>
+        /// A reference to a value kept elsewhere, as the whole value: ${VAR}, $VAR, %VAR%, {{ template }}, $(command),
+        /// var.db_password (HCL), os.environ[...], a secrets path or a vault URI. A literal with a template inside it
+        /// (abc${X}def) is not one: <see cref="LiteralPart"/> judges what is written out.
+        /// </summary>
         public static bool IsReference(string value)
         {
             var v = value.Trim();
             if (v.Length == 0) return false;
             if (v[0] == '$' || (v[0] == '%' && v.EndsWith("%", StringComparison.Ordinal) && v.Length > 2)) return true;
-            if (v.IndexOf("${", StringComparison.Ordinal) >= 0 || v.IndexOf("{{", StringComparison.Ordinal) >= 0 || v.IndexOf("#{", StringComparison.Ordinal) >= 0
-                || v.IndexOf("$(", StringComparison.Ordinal) >= 0 || v.IndexOf("{%", StringComparison.Ordinal) >= 0) return true;
+            if (LiteralPart(v, interpolation: false).Length == 0) return true;
+            if (WholeTemplate(v)) return true;
             if ((v[0] == '/' || v.StartsWith("./", StringComparison.Ordinal) || v.StartsWith("../", StringComparison.Ordinal) || v.StartsWith("~/", StringComparison.Ordinal)
                  || (v.Length > 2 && char.IsLetter(v[0]) && v[1] == ':' && (v[2] == '\\' || v[2] == '/'))) && IsPath(v)) return true;
+            if (ExpressionReference.IsMatch(v)) return true;
             var lower = v.ToLowerInvariant();
-            string[] prefixes = { "vault:", "secret:", "secrets:", "file:", "env:", "ref:", "ssm:", "arn:aws:", "@microsoft.keyvault", "enc[", "!vault", "op://", "gcp:", "azure:", "sops:", "secretref:", "keyvault:" };
+            string[] prefixes = { "vault:", "secret:", "secrets:", "file:", "env:", "ref:", "ssm:", "arn:aws:", "@microsoft.keyvault", "enc[", "!vault", "op://", "gcp:", "azure:", "sops:", "secretref:", "keyvault:", "secretsmanager:", "awskms:", "projects/" };
             return prefixes.Any(p => lower.StartsWith(p, StringComparison.Ordinal));
+        }
+
+        /// <summary>var.x, local.x, module.a.b, data.x.y (HCL); os.environ["X"], process.env.X, settings.X, secrets.X.</summary>
+        private static readonly System.Text.RegularExpressions.Regex ExpressionReference = new System.Text.RegularExpressions.Regex(
+            @"^(?:var|local|locals|module|data|each|self|process\.env|os\.environ|os\.getenv|env|secrets|vars|settings|config|params|context|inputs|steps|needs|ENV|Environment\.GetEnvironmentVariable|System\.getenv|getenv)(?:\.[A-Za-z_][\w\-]*|\[[^\]]+\]|\([^)]*\))+$",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        private static bool WholeTemplate(string v)
+            => (v.StartsWith("${", StringComparison.Ordinal) && v.EndsWith("}", StringComparison.Ordinal) && v.IndexOf('}') == v.Length - 1)
+               || (v.StartsWith("{{", StringComparison.Ordinal) && v.EndsWith("}}", StringComparison.Ordinal))
+               || (v.StartsWith("$(", StringComparison.Ordinal) && v.EndsWith(")", StringComparison.Ordinal))
+               || (v.StartsWith("#{", StringComparison.Ordinal) && v.EndsWith("}", StringComparison.Ordinal))
+               || (v.StartsWith("{%", StringComparison.Ordinal) && v.EndsWith("%}", StringComparison.Ordinal))
+               || (v.StartsWith("<%", StringComparison.Ordinal) && v.EndsWith("%>", StringComparison.Ordinal))
+               || (v.StartsWith("@", StringComparison.Ordinal) && v.EndsWith("@", StringComparison.Ordinal) && v.Length > 2)
+               || (v.StartsWith("{", StringComparison.Ordinal) && v.EndsWith("}", StringComparison.Ordinal) && v.Skip(1).Take(v.Length - 2).All(c => char.IsLetterOrDigit(c) || c == '_' || c == '.'));
+
+        private static readonly System.Text.RegularExpressions.Regex Templates = new System.Text.RegularExpressions.Regex(
+            @"\$\{[^}]*\}|\{\{.*?\}\}|\$\([^)]*\)|#\{[^}]*\}|\{%.*?%\}|<%.*?%>", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        private static readonly System.Text.RegularExpressions.Regex Interpolations = new System.Text.RegularExpressions.Regex(
+            @"\$[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_.]*(?:\[[^\]]*\])?(?:![rsa])?(?::[^}]*)?\}|%\([A-Za-z_]+\)[sd]|%[sd]", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>The value with its templates (and, in code and shell, its interpolations) taken out.</summary>
+        public static string LiteralPart(string value, bool interpolation)
+        {
+            var v = value.IndexOf('$') >= 0 || value.IndexOf('{') >= 0 || value.IndexOf('<') >= 0 || value.IndexOf('#') >= 0 ? Templates.Replace(value, string.Empty) : value;
+            if (interpolation && (v.IndexOf('$') >= 0 || v.IndexOf('{') >= 0 || v.IndexOf('%') >= 0)) v = Interpolations.Replace(v, string.Empty);
+            return v;
+        }
+
+        /// <summary>A masked value: ****, ####, xxxx, ••••, or mostly mask characters.</summary>
+        public static bool IsMasked(string value)
+        {
+            var mask = value.Count(c => c == '*' || c == '#' || c == '\u2022' || c == '\u25CF');
+            if (mask >= 4 && mask * 3 >= value.Length) return true;
+            return value.IndexOf("****", StringComparison.Ordinal) >= 0 || value.IndexOf("####", StringComparison.Ordinal) >= 0
+                   || value.IndexOf("xxxx", StringComparison.OrdinalIgnoreCase) >= 0 || value.IndexOf("....", StringComparison.Ordinal) >= 0;
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex RegexFragment = new System.Text.RegularExpressions.Regex(
+            @"\[[^\]]{0,20}-[^\]]{0,20}\](?:\{\d+(?:,\d*)?\}|[+*?])|\\[dwsS][+*{]|\(\?[:<!=]", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>A piece of a regular expression ([a-f0-9]{32}, \d+, (?:...)): a scanner's own rule, not a secret.</summary>
+        public static bool IsRegexFragment(string v) => (v.IndexOf('[') >= 0 || v.IndexOf('\\') >= 0 || v.IndexOf("(?", StringComparison.Ordinal) >= 0) && RegexFragment.IsMatch(v);
+
+        /// <summary>Test patterns inside a token: an alphabet or digit run (abcdef, 123456, 654321) or one character six times.</summary>
+        public static bool HasTestPattern(string v)
+        {
+            int up = 1, down = 1, same = 1;
+            for (var i = 1; i < v.Length; i++)
+            {
+                up = v[i] == v[i - 1] + 1 && char.IsLetterOrDigit(v[i]) ? up + 1 : 1;
+                down = v[i] == v[i - 1] - 1 && char.IsLetterOrDigit(v[i]) ? down + 1 : 1;
+                same = v[i] == v[i - 1] && v[i] != 'A' && v[i] != '0' ? same + 1 : 1;
+                if (up >= 6 || down >= 6 || same >= 6) return true;
+            }
+            return false;
         }
 
         /// <summary>A file path (/run/secrets/db, ./secrets/pg.txt), not a base64 value that happens to start with '/'.</summary>
@@ -264,9 +327,10 @@ namespace PlatformOps.SecretHygiene
             return v.Length >= 20 ? entropy >= 3.0 : entropy >= 2.9;
         }
 
-        /// <summary>A real-looking password: not a placeholder, at least 6 characters, no spaces.</summary>
+        /// <summary>A real-looking password: at least 6 characters, no spaces, not masked, some letters or digits, 4 different characters.</summary>
         public static bool LooksLikePassword(string v)
-            => v.Length >= 6 && v.Length <= 256 && !v.Any(char.IsWhiteSpace) && !(v.All(char.IsDigit) && v.Length < 12);
+            => v.Length >= 6 && v.Length <= 256 && !v.Any(char.IsWhiteSpace) && !(v.All(char.IsDigit) && v.Length < 12)
+               && v.Any(char.IsLetterOrDigit) && v.Distinct().Count() >= 4 && !IsMasked(v) && !IsReference(v);
 
         /// <summary>
         /// Shows a secret without giving it away: a known, non-secret prefix (ghp_, AKIA, the PEM header) and the length.
