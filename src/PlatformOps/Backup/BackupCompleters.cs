@@ -38,9 +38,8 @@ namespace PlatformOps.Backup
                     .OrderByDescending(d => File.GetLastWriteTimeUtc(System.IO.Path.Combine(d, BackupManifest.FileName)))
                     .First();
             }
-            var manifest = BackupManifest.Load(System.IO.Path.GetFullPath(set));
-            return manifest.Files.Where(f => f.Kind == BackupKinds.Database && f.Database != null)
-                .Select(f => new CompletionCandidate(f.Database!, $"in backup set {manifest.Id}")).ToList();
+            var backup = BackupStore.Read(System.IO.Path.GetFullPath(set), null);
+            return backup.Databases.Select(d => new CompletionCandidate(d, $"in backup set {backup.Id}")).ToList();
         }
     }
 }

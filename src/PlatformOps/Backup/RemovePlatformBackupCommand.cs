@@ -92,6 +92,12 @@ namespace PlatformOps.Backup
             }
         }
 
+        private static bool IsLogicalSet(string folder)
+        {
+            try { return BackupStore.Read(folder, null).Kind == "Logical"; }
+            catch (PlatformOpsException) { return false; }
+        }
+
         /// <summary>Expires archived WAL with the base backups, as pgBackRest does (the engine is Wal.WalRetention).</summary>
         private void ExpireWal()
         {
@@ -100,10 +106,10 @@ namespace PlatformOps.Backup
                 : _paths.Count > 0 ? _paths : new List<string> { BackupStore.ResolveRoot(null, EffectiveProfile) };
             foreach (var root in roots.Distinct(StringComparer.Ordinal))
             {
-                if (!Directory.Exists(root) || Wal.BaseBackupEngine.List(root).Count == 0) continue; // logical sets only: no WAL to judge
+                if (!Directory.Exists(root) || !Directory.EnumerateDirectories(root).Any(d => File.Exists(System.IO.Path.Combine(d, BackupManifest.FileName)) && !IsLogicalSet(d))) continue; // logical sets only: no WAL to judge
                 try
                 {
-                    var plan = Wal.WalRetention.PlanForBackupFolder(root, EffectiveProfile?.Postgres?.WalArchive, EffectiveProfile?.Wal?.PitrWindow, DateTime.UtcNow);
+                    var plan = Wal.WalRetention.PlanForBackupFolder(root, EffectiveProfile?.Postgres?.WalArchive, EffectiveProfile?.Wal?.PitrWindow, DateTime.UtcNow, ManifestSeal.ResolveKey(EffectiveProfile));
                     var result = plan.Result;
                     foreach (var note in result.Notes) WriteWarning(note);
                     if (plan.Remove.Count > 0 && ShouldProcess(result.ArchivePath,

@@ -37,7 +37,7 @@ namespace PlatformOps.Backup
             if (root != null) leftovers.AddRange(BackupLeftovers.FindPartialSets(root));
 
             PostgresTarget? server = null;
-            var serverAsked = Server != null || Port != null || Credential != null || PassFile != null || UserName != null;
+            var serverAsked = Server != null || Port != null || Credential != null || PasswordFile != null || UserName != null;
             if (serverAsked || EffectiveProfile?.Postgres != null)
             {
                 try

@@ -36,7 +36,7 @@ namespace PlatformOps.Wal
             if (window < TimeSpan.Zero) Fail("PlatformWalPitrWindowInvalid", ErrorCategory.InvalidArgument, window, "-PitrWindow cannot be negative.");
             try
             {
-                var plan = WalRetention.PlanForBackupFolder(Path.GetFullPath(root!), archive, window, DateTime.UtcNow);
+                var plan = WalRetention.PlanForBackupFolder(Path.GetFullPath(root!), archive, window, DateTime.UtcNow, PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile));
                 var result = plan.Result;
                 foreach (var note in result.Notes) WriteWarning(note);
                 WriteVerbose($"Keeping every segment from {result.KeepFrom} (base backup {result.AnchorBackupId}); {result.KeptBackups.Count} base backup(s) considered.");

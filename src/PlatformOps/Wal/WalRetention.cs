@@ -56,11 +56,28 @@ namespace PlatformOps.Wal
     /// </summary>
     public static class WalRetention
     {
-        /// <summary>Plans the expiry of <paramref name="archivePath"/> against the base backups in <paramref name="backupRoot"/>.</summary>
-        public static WalExpiryPlan PlanForBackupFolder(string backupRoot, string? archivePath, TimeSpan? pitrWindow, DateTime utcNow)
+        private static bool IsTrustedLogicalSet(string folder, byte[]? manifestKey)
+        {
+            try { return PlatformOps.Backup.BackupStore.Read(folder, manifestKey).Kind == "Logical"; }
+            catch (PlatformOpsException) { return false; }
+        }
+
+        /// <summary>Plans the expiry of <paramref name="archivePath"/> against the base backups in <paramref name="backupRoot"/>; refuses while any set's manifest cannot be trusted.</summary>
+        public static WalExpiryPlan PlanForBackupFolder(string backupRoot, string? archivePath, TimeSpan? pitrWindow, DateTime utcNow, byte[]? manifestKey)
         {
             if (backupRoot == null) throw new ArgumentNullException(nameof(backupRoot));
-            var backups = BaseBackupEngine.List(backupRoot).ToList();
+            var backups = BaseBackupEngine.List(backupRoot, manifestKey).ToList();
+            // A base backup whose manifest cannot be trusted still needs its WAL: expiring around it could delete what a
+            // restore from it replays. Expire nothing until it is verified (Test-PlatformBackup -Seal) or removed.
+            var unreadable = Directory.GetDirectories(backupRoot)
+                .Where(d => !Path.GetFileName(d).StartsWith(".", StringComparison.Ordinal) && File.Exists(Path.Combine(d, BaseBackupManifest.FileName)))
+                .Where(d => !backups.Any(b => string.Equals(Path.GetFullPath(b.Path).TrimEnd('/'), Path.GetFullPath(d).TrimEnd('/'), StringComparison.Ordinal)))
+                .Where(d => !IsTrustedLogicalSet(d, manifestKey))
+                .ToList();
+            if (unreadable.Count > 0)
+                throw new PlatformOpsException("PlatformWalExpiryRefused", ErrorCategory.InvalidData, unreadable[0],
+                    $"No WAL was expired: the base backup set '{unreadable[0]}' has a manifest that does not pass its seal, so the WAL it needs cannot be judged. " +
+                    "Verify and seal it with Test-PlatformBackup -Seal, or remove it, then expire again.");
             var archive = archivePath;
             if (archive == null)
             {
