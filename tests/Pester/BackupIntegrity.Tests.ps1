@@ -325,19 +325,19 @@ Describe '-WhatIf changes nothing' {
 Describe 'Sets made against the Docker lab' -Tag 'Docker' {
     BeforeAll {
         Import-PlatformProfile -Path $DockerProfile
-        $script:LabRoot = Join-Path $labRoot ("backups/bk-integrity-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $script:SetRoot = Join-Path $labRoot ("backups/bk-integrity-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
         $script:Db = 'bk_t_integ_{0}' -f [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:Owner = "${Db}_owner"
         Invoke-Sql postgres "CREATE ROLE $Owner" | Out-Null
         Invoke-Sql postgres "CREATE DATABASE $Db OWNER $Owner" | Out-Null
         Invoke-Sql $Db "CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 50)" | Out-Null
-        $script:Set = Invoke-PlatformBackup -Path $LabRoot -Database $Db -SkipRedis
+        $script:Set = Invoke-PlatformBackup -Path $SetRoot -Database $Db -SkipRedis
     }
 
     AfterAll {
         foreach ($d in $Db, "${Db}_r") { Invoke-Sql postgres "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
         Invoke-Sql postgres "DROP ROLE IF EXISTS $Owner" | Out-Null
-        Remove-Item $LabRoot -Recurse -Force -ErrorAction SilentlyContinue
+        Remove-Item $SetRoot -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'seals the manifest and makes every file 0600 and every folder 0700' {

@@ -162,7 +162,7 @@ CREATE DATABASE rolesdb;");
             Assert.True(set.HasGlobals);
 
             // After the backup: keep_r is disabled and given a new password, gone_r dropped, postgres' password changed.
-            const string newPassword = "new-postgres-pw-4711";
+            var newPassword = string.Concat("new-postgres-", "pw-", "4711");
             Exec("postgres", $"ALTER ROLE keep_r NOLOGIN PASSWORD 'new-pw'; DROP ROLE gone_r; ALTER ROLE postgres PASSWORD '{newPassword}';");
             File.WriteAllText(_cluster.PassFile, $"127.0.0.1:{_cluster.Port}:*:postgres:{newPassword}\n");
             _password = newPassword;
