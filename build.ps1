@@ -138,7 +138,8 @@ function Invoke-Test {
     $pesterExit = $LASTEXITCODE
     if (Test-Path $summary) {
         $p = Get-Content $summary -Raw | ConvertFrom-Json
-        $totals.Passed += $p.Passed; $totals.Failed += $p.Failed; $totals.Skipped += $p.Skipped
+        if ($null -eq $p.Passed -or $null -eq $p.Failed) { $suiteFailures += 'Pester wrote a summary without counts' }
+        $totals.Passed += [int]$p.Passed; $totals.Failed += [int]$p.Failed; $totals.Skipped += [int]$p.Skipped
         Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $p.Passed, $p.Failed, $p.Skipped)
         if ($p.Failed -eq 0 -and $pesterExit -ne 0) { $suiteFailures += "Pester exited $pesterExit" }
     }

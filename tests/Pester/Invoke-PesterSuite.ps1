@@ -24,7 +24,9 @@ $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultsPath 'pester.xml'
 if ($ExcludeTag) { $config.Filter.ExcludeTag = $ExcludeTag -split ',' }
 
-$result = Invoke-Pester -Configuration $config
+# Whatever else a test leaks to the output stream is passed over: the run object is the one with the counts.
+$result = Invoke-Pester -Configuration $config | Where-Object { $null -ne $_ -and $_.PSObject.Properties['PassedCount'] } | Select-Object -Last 1
+if (-not $result) { throw 'Invoke-Pester returned no run object; the suite cannot be counted.' }
 $summary = [ordered]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
