@@ -80,21 +80,6 @@ namespace PlatformOps.Backup
             }
         }
 
-        /// <summary>A free TCP port on 127.0.0.1 for a scratch server.</summary>
-        public static int FreeLoopbackPort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            try
-            {
-                return ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-            finally
-            {
-                listener.Stop();
-            }
-        }
-
         /// <summary>Sends one command as a RESP array.</summary>
         public static Task SendAsync(Stream stream, CancellationToken cancellationToken, params string[] parts)
         {
@@ -205,7 +190,7 @@ namespace PlatformOps.Backup
             try
             {
                 File.Copy(rdbPath, Path.Combine(folder, "dump.rdb"));
-                var port = RawRedis.FreeLoopbackPort();
+                var port = LoopbackPort.Free();
                 var password = Guid.NewGuid().ToString("N");
                 var config = Path.Combine(folder, "redis.conf");
                 AtomicFile.WriteAllText(config, string.Join("\n", "bind 127.0.0.1", $"port {port}", $"dir {folder}", "dbfilename dump.rdb", "save \"\"",

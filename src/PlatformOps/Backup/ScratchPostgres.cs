@@ -54,7 +54,7 @@ namespace PlatformOps.Backup
             var root = IsRoot();
             var folder = Path.Combine(Path.GetTempPath(), "platformops-scratch-pg-" + Guid.NewGuid().ToString("N").Substring(0, 8));
             var password = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var port = RawRedis.FreeLoopbackPort();
+            var port = LoopbackPort.Free();
 
             var scratch = new ScratchPostgres(folder, binDir, root,
                 new PostgresTarget("127.0.0.1", port, "postgres", Superuser, password, null, null, "Disable"));

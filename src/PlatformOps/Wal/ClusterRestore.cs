@@ -103,7 +103,7 @@ namespace PlatformOps.Wal
             if (pointInTime != null && pointInTime < DateTime.SpecifyKind(manifest.StartedUtc, DateTimeKind.Utc))
                 throw new PlatformOpsException("PlatformRestoreTargetBeforeBackup", ErrorCategory.InvalidArgument, request.PointInTime,
                     $"{pointInTime:u} is before the base backup {manifest.Id} started ({manifest.StartedUtc:u}). Pick an older base backup.");
-            var port = request.Port != 0 ? request.Port : FreePort();
+            var port = request.Port != 0 ? request.Port : LoopbackPort.Free();
             if (!PortIsFree(port))
                 throw new PlatformOpsException("PlatformRestorePortInUse", ErrorCategory.ResourceBusy, port, $"Port {port} on 127.0.0.1 is in use. Choose another -Port.");
             var osUser = request.OsUser;
@@ -428,15 +428,6 @@ namespace PlatformOps.Wal
             var all = new List<string> { $"--reuid={osUser}", $"--regid={osUser}", "--init-groups", "--reset-env", "--", program };
             all.AddRange(arguments);
             return ProcessRunner.RunAsync(new ProcessSpec("setpriv", all.ToArray()) { WorkingDirectory = "/" }, cancellationToken);
-        }
-
-        internal static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
         }
 
         private static bool PortIsFree(int port)

@@ -178,7 +178,7 @@ namespace PlatformOps.Tests.Redis
             Assert.True(server != null, "redis-server is not installed (apt-get install redis-server)");
             var dir = Path.Combine(Path.GetTempPath(), "po-resp-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
-            var port = RawRedis.FreeLoopbackPort();
+            var port = PlatformOps.Common.LoopbackPort.Free();
             var psi = new ProcessStartInfo(server!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { "--bind", "127.0.0.1", "--port", port.ToString(), "--dir", dir, "--save", "", "--appendonly", "no",
                                       "--requirepass", "resp-test-pw", "--repl-diskless-sync-delay", "0" }) psi.ArgumentList.Add(a);
