@@ -64,7 +64,7 @@ namespace PlatformOps.Tests.Backup
             using (var huge = new FakeRedis("$2147483647\r\n"))
             {
                 var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RawRedis.KeyspaceAsync("127.0.0.1", huge.Port, null, CancellationToken.None));
-                Assert.Equal("RedisReplyInvalid", error.ErrorId);
+                Assert.Equal("RedisReplyTooLarge", error.ErrorId); // refused, never allocated
             }
         }
 
