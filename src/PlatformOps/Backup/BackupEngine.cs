@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {

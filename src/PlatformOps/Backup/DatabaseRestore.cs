@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {

@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {

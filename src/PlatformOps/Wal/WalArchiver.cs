@@ -11,7 +11,6 @@ using Docker.DotNet.Models;
 using Npgsql;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Roles;
 
 namespace PlatformOps.Wal
 {
