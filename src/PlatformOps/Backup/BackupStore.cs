@@ -50,7 +50,7 @@ namespace PlatformOps.Backup
 
         private static PlatformBackupSet Load(string dir, byte[]? manifestKey)
         {
-            var loaded = BackupManifest.Read(dir, manifestKey);
+            var loaded = ManifestFile.Read(dir, manifestKey);
             return PlatformBackupSet.From(dir, loaded.Manifest, BackupVerificationRecord.Load(dir), loaded.Seal, loaded.Sha256, loaded.SealDetail);
         }
 
