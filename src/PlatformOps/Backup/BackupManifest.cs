@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PlatformOps.Common;
 
 namespace PlatformOps.Backup
 {

@@ -1,13 +1,6 @@
 using System;
-using System.Globalization;
-using System.IO;
-using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
 using PlatformOps.Common;
-using PlatformOps.Postgres;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Wal
 {
