@@ -51,7 +51,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
             }
             progress.BytesTotal = expected;
             var programs = await PgTools.FindProgramsAsync(major, newerAllowed: true, cancellationToken, "pg_basebackup", "pg_verifybackup").ConfigureAwait(false);
-            var (bin, toolVersion) = (programs.Dir, programs.Version);
+            using var tools = PgTools.Host(target, programs.Dir, programs.Version, programs.Major);
 
             var id = BackupSetFolder.NewId(started);
             var fullRoot = System.IO.Path.GetFullPath(root);
@@ -69,10 +69,11 @@ select current_setting('server_version'), current_setting('server_version_num'):
             try
             {
                 label ??= "platformops-" + id;
-                var spec = new ProcessSpec(System.IO.Path.Combine(bin, PgTools.Exe("pg_basebackup")),
-                    "-h", target.Host, "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", target.Username, "-w",
-                    "-D", data, "-F", "p", "-X", "stream", "-c", spreadCheckpoint ? "spread" : "fast", "-l", label, "--manifest-checksums=CRC32C");
-                SetPasswordEnvironment(spec, target);
+                // The connection options and the password (in the environment only) come from the one tool runner.
+                var spec = tools.Spec("pg_basebackup", "platformops-basebackup", new[]
+                {
+                    "-w", "-D", data, "-F", "p", "-X", "stream", "-c", spreadCheckpoint ? "spread" : "fast", "-l", label, "--manifest-checksums=CRC32C",
+                });
                 progress.Phase = "Copying the cluster (pg_basebackup)";
                 using (var watch = new CancellationTokenSource())
                 {
@@ -98,12 +99,12 @@ select current_setting('server_version'), current_setting('server_version_num'):
                 if (verify)
                 {
                     progress.Phase = "Verifying (pg_verifybackup)";
-                    var check = await ProcessRunner.RunAsync(new ProcessSpec(System.IO.Path.Combine(bin, PgTools.Exe("pg_verifybackup")), data), cancellationToken).ConfigureAwait(false);
+                    var check = await ProcessRunner.RunAsync(new ProcessSpec(tools.Tool("pg_verifybackup"), data), cancellationToken).ConfigureAwait(false);
                     if (!check.Succeeded)
                         throw new PlatformOpsException("PlatformBaseBackupVerifyFailed", ErrorCategory.InvalidData, data,
                             $"pg_verifybackup rejected the new base backup: {ProcessRunner.LastLines(check.StandardError + "\n" + check.StandardOutput, 4)}. The set was not kept.");
                     verified = true;
-                    verifiedWith = "pg_verifybackup " + toolVersion;
+                    verifiedWith = "pg_verifybackup " + tools.Version;
                 }
 
                 var backupLabel = File.ReadAllText(System.IO.Path.Combine(data, "backup_label"));
@@ -126,7 +127,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
                     CompletedUtc = DateTime.UtcNow,
                     DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
                     ToolMode = "Host",
-                    ToolVersion = toolVersion,
+                    ToolVersion = tools.Version,
                     Postgres = new BackupServerInfo { Endpoint = target.Endpoint, Version = version, Container = target.Container },
                     Files =
                     {
@@ -160,15 +161,6 @@ select current_setting('server_version'), current_setting('server_version_num'):
             {
                 if (!committed) UnixFile.DeleteQuietly(partial);
             }
-        }
-
-        internal static void SetPasswordEnvironment(ProcessSpec spec, PostgresTarget target)
-        {
-            // The password travels in the environment only: the pass file it came from, else PGPASSWORD.
-            if (target.PassFile != null) spec.Environment["PGPASSFILE"] = target.PassFile;
-            else if (target.Password != null) spec.Environment["PGPASSWORD"] = target.Password;
-            spec.Environment["PGSSLMODE"] = target.SslMode.ToLowerInvariant();
-            spec.Environment["PGAPPNAME"] = "platformops-basebackup";
         }
 
         private static string? EndLsnOf(string backupManifest)
