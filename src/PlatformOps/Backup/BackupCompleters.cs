@@ -22,10 +22,10 @@ namespace PlatformOps.Backup
         }
     }
 
-    /// <summary>The databases a backup set holds: the set of -Path as typed, else the newest set in the backup folder.</summary>
-    internal static class BackupSetDatabases
+    /// <summary>The databases a backup set holds (Restore-PlatformDatabase -Database): the set of -Path as typed, else the newest set in the backup folder.</summary>
+    public sealed class BackupSetDatabaseCompleter : PlatformCompleter
     {
-        public static IReadOnlyList<CompletionCandidate> Of(CompletionRequest request)
+        protected override IReadOnlyList<CompletionCandidate> Candidates(CompletionRequest request, CancellationToken cancellationToken)
         {
             var path = request.Value("Path");
             string set;

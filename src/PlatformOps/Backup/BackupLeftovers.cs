@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -57,7 +58,7 @@ namespace PlatformOps.Backup
                + "If that process has ended, Remove-PlatformBackupLeftover drops it.";
 
         internal static async Task MarkAsync(NpgsqlConnection admin, string database, string kind, string setId, CancellationToken cancellationToken)
-            => await Pg.ExecuteAsync(admin, $"COMMENT ON DATABASE {Pg.Ident(database)} IS {DatabasePropertiesIo.Literal(Marker(kind, setId))}", cancellationToken).ConfigureAwait(false);
+            => await Pg.ExecuteAsync(admin, $"COMMENT ON DATABASE {PgSql.Ident(database)} IS {PgSql.Literal(Marker(kind, setId))}", cancellationToken).ConfigureAwait(false);
 
         private static string Host => Environment.MachineName.Replace(' ', '_');
 
@@ -102,7 +103,7 @@ namespace PlatformOps.Backup
             string[] folders;
             try
             {
-                folders = Directory.Exists(root) ? Directory.GetDirectories(root, ".*" + BackupEngine.PartialSuffix) : Array.Empty<string>();
+                folders = Directory.Exists(root) ? Directory.GetDirectories(root, ".*" + BackupSetFolder.PartialSuffix) : Array.Empty<string>();
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -114,7 +115,7 @@ namespace PlatformOps.Backup
                 string? owner = null;
                 try
                 {
-                    owner = File.ReadAllText(Path.Combine(folder, BackupEngine.OwnerFile)).Trim();
+                    owner = File.ReadAllText(Path.Combine(folder, BackupSetFolder.OwnerFile)).Trim();
                 }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
                 long size = 0;
@@ -128,9 +129,9 @@ namespace PlatformOps.Backup
                     Kind = PartialSet,
                     Name = name,
                     Location = root,
-                    BackupId = name.Substring(1, name.Length - 1 - BackupEngine.PartialSuffix.Length),
+                    BackupId = name.Substring(1, name.Length - 1 - BackupSetFolder.PartialSuffix.Length),
                     Owner = owner == null ? null : owner + "@" + Host,
-                    OwnerRunning = BackupEngine.OwnerAlive(folder),
+                    OwnerRunning = BackupSetFolder.OwnerAlive(folder),
                     StartedUtc = Directory.GetCreationTimeUtc(folder),
                     SizeBytes = size,
                 });
@@ -150,7 +151,7 @@ namespace PlatformOps.Backup
                 throw new PlatformOpsException("PlatformBackupLeftoverInUse", System.Management.Automation.ErrorCategory.ResourceBusy, leftover.Name,
                     $"Database '{leftover.Name}' is in use ({again.Reason ?? "its process runs"}): it was left alone.");
             // No FORCE: a session that connected since is not ended; the drop then fails and says so.
-            await Pg.ExecuteAsync(admin, $"DROP DATABASE {Pg.Ident(leftover.Name)}", cancellationToken).ConfigureAwait(false);
+            await Pg.ExecuteAsync(admin, $"DROP DATABASE {PgSql.Ident(leftover.Name)}", cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>True while the process runs and started no later than the marker says (so a reused pid is not taken for it).</summary>
@@ -159,7 +160,7 @@ namespace PlatformOps.Backup
             try
             {
                 using var process = Process.GetProcessById(pid);
-                if (process.HasExited || BackupEngine.IsZombie(pid)) return false;
+                if (process.HasExited || BackupSetFolder.IsZombie(pid)) return false;
                 return startedUtc == null || process.StartTime.ToUniversalTime() <= startedUtc.Value.AddSeconds(2);
             }
             catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException || ex is System.ComponentModel.Win32Exception)

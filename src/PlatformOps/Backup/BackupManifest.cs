@@ -1,24 +1,30 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PlatformOps.Common;
 
 namespace PlatformOps.Backup
 {
     /// <summary>
-    /// The JSON manifest of a backup set (manifest.json, written last). Schema "platformops.backup/1", documented in
-    /// docs/about_PlatformBackup.md. A folder without a manifest is not a backup set.
+    /// The one model of a backup set's manifest (manifest.json, written last): schema "platformops.backup/1",
+    /// documented in docs/about_PlatformBackup.md. A set is of one of two kinds: logical (dumps and an RDB made by
+    /// Invoke-PlatformBackup; no "kind" in the JSON) or base (a physical copy of the cluster made by
+    /// Invoke-PlatformBaseBackup; kind "base", one file entry of kind Base and a baseBackup section with the WAL
+    /// positions point-in-time recovery needs). A folder without a manifest is not a backup set. Read and written only
+    /// through <see cref="ManifestFile"/>; the JSON is byte for byte what earlier versions wrote (the seals depend on it).
     /// </summary>
     public sealed class BackupManifest
     {
         public const string FileName = "manifest.json";
         public const string CurrentSchema = "platformops.backup/1";
+        /// <summary>The <see cref="Kind"/> of a base backup set.</summary>
+        public const string KindBase = "base";
+        /// <summary>The folder of a base backup set that holds the copy of the cluster.</summary>
+        public const string DataFolder = "data";
 
         public string Schema { get; set; } = CurrentSchema;
         public string Id { get; set; } = string.Empty;
-        /// <summary>Absent for logical sets (this cmdlet family's); "base" for physical base backups (Invoke-PlatformBaseBackup).</summary>
+        /// <summary>Absent for logical sets (Invoke-PlatformBackup's); "base" for physical base backups (Invoke-PlatformBaseBackup).</summary>
         public string? Kind { get; set; }
         public string? Platform { get; set; }
         public DateTime StartedUtc { get; set; }
@@ -30,6 +36,16 @@ namespace PlatformOps.Backup
         public BackupServerInfo? Postgres { get; set; }
         public BackupServerInfo? Redis { get; set; }
         public List<BackupFileEntry> Files { get; set; } = new List<BackupFileEntry>();
+        /// <summary>Base sets only: where the copy sits in the WAL stream, and how it was checked.</summary>
+        public BaseBackupInfo? BaseBackup { get; set; }
+
+        /// <summary>Whether this is a base backup set (else a logical one).</summary>
+        [JsonIgnore]
+        public bool IsBase => string.Equals(Kind, KindBase, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The set's kind as <see cref="PlatformBackupSet.Kind"/> shows it: Logical or Base.</summary>
+        [JsonIgnore]
+        public string SetKind => IsBase ? BackupSetKinds.Base : BackupSetKinds.Logical;
 
         internal static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions
         {
@@ -40,132 +56,25 @@ namespace PlatformOps.Backup
         };
 
         public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
-
-        /// <summary>
-        /// Reads a set's manifest once and checks those exact bytes against the seal beside it (manifest.json.sha256)
-        /// before they are parsed. Throws PlatformBackupManifestMismatch when the seal disagrees and the bytes are not
-        /// even a manifest any more, PlatformBackupManifestInvalid when a sealed manifest is not one PlatformOps can use
-        /// (a name that is not a plain name inside the set, an unknown kind); the caller decides what an untrusted seal means.
-        /// </summary>
-        internal static LoadedManifest Read(string setPath, byte[]? key)
-        {
-            var path = System.IO.Path.Combine(setPath, FileName);
-            byte[] bytes;
-            try
-            {
-                if (ManifestSeal.IsLink(path))
-                    throw Invalid(setPath, $"{FileName} is a symbolic link; a set's files must be inside it", null);
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new PlatformOpsException("PlatformBackupNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, setPath,
-                    $"'{setPath}' is not a backup set (no readable {FileName}): {ex.Message}", ex);
-            }
-            var (seal, detail) = ManifestSeal.Check(setPath, bytes, key);
-            BackupManifest manifest;
-            try
-            {
-                manifest = JsonSerializer.Deserialize<BackupManifest>(bytes, JsonOptions)
-                    ?? throw new JsonException("not a PlatformOps backup manifest");
-                Validate(manifest);
-            }
-            catch (Exception ex) when (ex is JsonException || ex is NotSupportedException || ex is InvalidDataException)
-            {
-                if (seal == BackupManifestSeal.Mismatch) throw ManifestSeal.Untrusted(setPath, seal, detail);
-                throw Invalid(setPath, ex.Message, ex);
-            }
-            return new LoadedManifest(manifest, bytes, ManifestSeal.Sha256(bytes), seal, detail);
-        }
-
-        private static PlatformOpsException Invalid(string setPath, string reason, Exception? inner)
-            => new PlatformOpsException("PlatformBackupManifestInvalid", System.Management.Automation.ErrorCategory.InvalidData, setPath,
-                $"The manifest of the backup set '{setPath}' is not valid: {reason}. The set cannot be trusted.", inner);
-
-        private static readonly string[] Compressions = { "gzip", "zstd", "lz4", "none" };
-
-        private static readonly HashSet<string> ReservedNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            FileName, ManifestSeal.FileName, BackupVerificationRecord.FileName, BackupEngine.OwnerFile,
-        };
-
-        /// <summary>
-        /// A plain name inside the set: ASCII letters, digits, '_', '-' and '.', not starting with '.', no separator, so
-        /// joined to the set's folder it can only name a file of that folder (what the backup engine itself writes).
-        /// </summary>
-        internal static bool IsPlainName(string? name)
-        {
-            if (string.IsNullOrEmpty(name) || name!.Length > 255 || name[0] == '.' || ReservedNames.Contains(name)) return false;
-            foreach (var c in name)
-                if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.')) return false;
-            return true;
-        }
-
-        /// <summary>The checks a manifest must pass before any of its values is used (names, kinds and formats that agree).</summary>
-        internal static void Validate(BackupManifest manifest)
-        {
-            if (!manifest.Schema.StartsWith("platformops.backup/", StringComparison.Ordinal)) throw new InvalidDataException("not a PlatformOps backup manifest");
-            if (string.IsNullOrEmpty(manifest.Id) || manifest.Id.Length < 5 || manifest.Id.Length > 100 || manifest.Id.IndexOf('.') >= 0 || !IsPlainName(manifest.Id))
-                throw new InvalidDataException($"its id '{manifest.Id}' is not a backup set id");
-            var isBase = string.Equals(manifest.Kind, "base", StringComparison.OrdinalIgnoreCase);
-            if (manifest.Kind != null && !isBase) throw new InvalidDataException($"its kind '{manifest.Kind}' is not one PlatformOps makes");
-            if (manifest.Files == null) throw new InvalidDataException("it lists no files");
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var entry in manifest.Files)
-            {
-                if (entry == null) throw new InvalidDataException("it has an empty file entry");
-                if (!IsPlainName(entry.Name))
-                    throw new InvalidDataException($"the file name '{entry.Name}' is not a plain name inside the set (no '/', '..' or leading '.')");
-                if (!names.Add(entry.Name)) throw new InvalidDataException($"the file '{entry.Name}' is listed twice");
-                string[] formats;
-                switch (entry.Kind)
-                {
-                    case BackupKinds.Database: formats = new[] { "Directory", "Plain" }; break;
-                    case BackupKinds.Globals: formats = new[] { "Plain" }; break;
-                    case BackupKinds.Redis: formats = new[] { "Rdb" }; break;
-                    case "Base": formats = new[] { "Physical" }; break;
-                    default: throw new InvalidDataException($"the file '{entry.Name}' has the unknown kind '{entry.Kind}'");
-                }
-                if ((entry.Kind == "Base") != isBase) throw new InvalidDataException($"the file '{entry.Name}' of kind {entry.Kind} does not belong in a {(isBase ? "base" : "logical")} set");
-                if (Array.IndexOf(formats, entry.Format) < 0)
-                    throw new InvalidDataException($"the {entry.Kind} file '{entry.Name}' has the format '{entry.Format}' (expected {string.Join(" or ", formats)})");
-                if (Array.IndexOf(Compressions, entry.Compression) < 0)
-                    throw new InvalidDataException($"the file '{entry.Name}' has the unknown compression '{entry.Compression}'");
-                if (entry.Kind == BackupKinds.Database && string.IsNullOrEmpty(entry.Database))
-                    throw new InvalidDataException($"the database file '{entry.Name}' names no database");
-                if ((entry.Format == "Directory") != (entry.Parts != null))
-                    throw new InvalidDataException($"the file '{entry.Name}' ({entry.Format}) {(entry.Parts == null ? "lists no parts" : "lists parts, which only a Directory dump has")}");
-                if (entry.Parts != null)
-                {
-                    var parts = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var part in entry.Parts)
-                    {
-                        if (part == null || !IsPlainName(part.Name)) throw new InvalidDataException($"the part '{part?.Name}' of '{entry.Name}' is not a plain name inside it");
-                        if (!parts.Add(part.Name)) throw new InvalidDataException($"the part '{part.Name}' of '{entry.Name}' is listed twice");
-                    }
-                    if (!parts.Contains("toc.dat")) throw new InvalidDataException($"the Directory dump '{entry.Name}' lists no toc.dat");
-                }
-            }
-        }
     }
 
-    /// <summary>A manifest as read from disk: its exact bytes, their SHA-256 and what the seal says about them.</summary>
-    internal sealed class LoadedManifest
+    /// <summary>The kinds of backup set, as <see cref="PlatformBackupSet.Kind"/> names them.</summary>
+    public static class BackupSetKinds
     {
-        public LoadedManifest(BackupManifest manifest, byte[] bytes, string sha256, BackupManifestSeal seal, string sealDetail)
-        {
-            Manifest = manifest;
-            Bytes = bytes;
-            Sha256 = sha256;
-            Seal = seal;
-            SealDetail = sealDetail;
-        }
+        /// <summary>Dumps (pg_dump, pg_dumpall) and an RDB snapshot, made by Invoke-PlatformBackup.</summary>
+        public const string Logical = "Logical";
+        /// <summary>A physical copy of the cluster (pg_basebackup), made by Invoke-PlatformBaseBackup.</summary>
+        public const string Base = "Base";
+    }
 
-        public BackupManifest Manifest { get; }
-        public byte[] Bytes { get; }
-        public string Sha256 { get; }
-        public BackupManifestSeal Seal { get; }
-        public string SealDetail { get; }
+    /// <summary>The kinds of file entry in a manifest.</summary>
+    internal static class BackupKinds
+    {
+        public const string Database = "Database";
+        public const string Globals = "Globals";
+        public const string Redis = "Redis";
+        /// <summary>The data folder of a base set (format Physical).</summary>
+        public const string Base = "Base";
     }
 
     /// <summary>A server as it was when the set was made.</summary>
@@ -183,16 +92,16 @@ namespace PlatformOps.Backup
     {
         /// <summary>The name inside the set folder (a folder for the Directory format).</summary>
         public string Name { get; set; } = string.Empty;
-        /// <summary>Database, Globals or Redis.</summary>
+        /// <summary>Database, Globals or Redis; Base for a base set's data folder.</summary>
         public string Kind { get; set; } = string.Empty;
         public string? Database { get; set; }
-        /// <summary>Directory (pg_dump -Fd), Plain (SQL), Rdb.</summary>
+        /// <summary>Directory (pg_dump -Fd), Plain (SQL), Rdb; Physical for a base set's data folder.</summary>
         public string Format { get; set; } = string.Empty;
         /// <summary>gzip, zstd, lz4 or none.</summary>
         public string Compression { get; set; } = "none";
         public int? CompressionLevel { get; set; }
         public long Size { get; set; }
-        /// <summary>SHA-256 (hex) of the file; for a folder, of its sorted "sha256  name" listing of parts.</summary>
+        /// <summary>SHA-256 (hex) of the file; for a folder, of its sorted "sha256  name" listing of parts; for a base set's data folder, of its backup_manifest (which holds a checksum of every file).</summary>
         public string Sha256 { get; set; } = string.Empty;
         /// <summary>The files of a Directory-format dump, each with its size and SHA-256.</summary>
         public List<BackupFilePart>? Parts { get; set; }
@@ -226,35 +135,25 @@ namespace PlatformOps.Backup
         public long Rows { get; set; }
     }
 
-    /// <summary>What Test-PlatformBackup last found (verification.json beside the manifest, rewritten atomically).</summary>
-    public sealed class BackupVerificationRecord
+    /// <summary>Where a base backup sits in the WAL stream, and how it was checked (the baseBackup section of a base set).</summary>
+    public sealed class BaseBackupInfo
     {
-        public const string FileName = "verification.json";
-
-        public DateTime? LastVerifiedUtc { get; set; }
-        public bool? LastVerifyPassed { get; set; }
-        public DateTime? LastRestoreTestUtc { get; set; }
-        public bool? LastRestorePassed { get; set; }
-        public double? RestoreSeconds { get; set; }
-        public string? RestoredOn { get; set; }
-        /// <summary>The SHA-256 of the manifest this record speaks for: a record is ignored once the manifest changed.</summary>
-        public string? ManifestSha256 { get; set; }
-
-        public static BackupVerificationRecord? Load(string setPath)
-        {
-            var path = System.IO.Path.Combine(setPath, FileName);
-            if (!File.Exists(path)) return null;
-            try
-            {
-                return JsonSerializer.Deserialize<BackupVerificationRecord>(File.ReadAllText(path), BackupManifest.JsonOptions);
-            }
-            catch (Exception ex) when (ex is JsonException || ex is IOException || ex is UnauthorizedAccessException)
-            {
-                return null;
-            }
-        }
-
-        public void Save(string setPath)
-            => AtomicFile.WriteAllText(System.IO.Path.Combine(setPath, FileName), JsonSerializer.Serialize(this, BackupManifest.JsonOptions), secret: true);
+        public string Label { get; set; } = string.Empty;
+        public string StartLsn { get; set; } = string.Empty;
+        public string EndLsn { get; set; } = string.Empty;
+        /// <summary>The first segment recovery needs: Test-PlatformWalArchive checks the archive from here.</summary>
+        public string StartWal { get; set; } = string.Empty;
+        public string EndWal { get; set; } = string.Empty;
+        public uint Timeline { get; set; }
+        public string SystemIdentifier { get; set; } = string.Empty;
+        public long WalSegmentSize { get; set; }
+        public int ServerMajor { get; set; }
+        /// <summary>stream: the WAL for a consistent copy is inside the backup.</summary>
+        public string WalMethod { get; set; } = "stream";
+        public bool Verified { get; set; }
+        public string? VerifiedWith { get; set; }
+        /// <summary>The server's archive_mode and archive folder when the backup was taken.</summary>
+        public string? ArchiveMode { get; set; }
+        public string? WalArchive { get; set; }
     }
 }

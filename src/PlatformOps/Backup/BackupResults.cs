@@ -9,7 +9,7 @@ namespace PlatformOps.Backup
     {
         public string Id { get; internal set; } = string.Empty;
         /// <summary>Logical (dumps made by Invoke-PlatformBackup) or Base (a physical base backup made by Invoke-PlatformBaseBackup).</summary>
-        public string Kind => string.Equals(Manifest.Kind, "base", StringComparison.OrdinalIgnoreCase) ? "Base" : "Logical";
+        public string Kind => Manifest.SetKind;
         /// <summary>The set's folder.</summary>
         public string Path { get; internal set; } = string.Empty;
         public string? Platform { get; internal set; }
@@ -88,13 +88,6 @@ namespace PlatformOps.Backup
             }
             return set;
         }
-    }
-
-    internal static class BackupKinds
-    {
-        public const string Database = "Database";
-        public const string Globals = "Globals";
-        public const string Redis = "Redis";
     }
 
     /// <summary>One check made by Test-PlatformBackup.</summary>

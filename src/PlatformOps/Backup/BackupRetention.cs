@@ -61,7 +61,7 @@ namespace PlatformOps.Backup
             if (string.IsNullOrEmpty(parent) || string.IsNullOrEmpty(name) || name.StartsWith(".", StringComparison.Ordinal) || !BackupStore.IsSet(folder))
                 throw new PlatformOpsException("PlatformBackupRemoveFailed", System.Management.Automation.ErrorCategory.InvalidArgument, set.Path,
                     $"'{set.Path}' is not a backup set folder; nothing was removed.");
-            var hidden = Path.Combine(parent, "." + name + ".removing" + BackupEngine.PartialSuffix);
+            var hidden = Path.Combine(parent, "." + name + ".removing" + BackupSetFolder.PartialSuffix);
             try
             {
                 if (ManifestSeal.IsLink(folder))
@@ -76,7 +76,7 @@ namespace PlatformOps.Backup
                 throw new PlatformOpsException("PlatformBackupRemoveFailed", System.Management.Automation.ErrorCategory.WriteError, set.Path,
                     $"The backup set '{set.Path}' cannot be removed: {ex.Message}", ex);
             }
-            BackupEngine.DeleteQuietly(hidden);
+            UnixFile.DeleteQuietly(hidden);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace PlatformOps.Backup
         /// <summary>The backup folder: the given path, else the profile's Backup.Path.</summary>
         public static string ResolveRoot(string? path, PlatformProfile? profile)
         {
-            var root = PostgresTarget.FirstOf(path, profile?.Backup?.Path);
+            var root = ConnectionSettings.FirstOf(path, profile?.Backup?.Path);
             if (root == null)
                 throw new PlatformOpsException("PlatformBackupPathMissing", System.Management.Automation.ErrorCategory.InvalidArgument, null,
                     "No backup folder: pass -Path or set Backup.Path in the platform profile.");
@@ -50,7 +50,7 @@ namespace PlatformOps.Backup
 
         private static PlatformBackupSet Load(string dir, byte[]? manifestKey)
         {
-            var loaded = BackupManifest.Read(dir, manifestKey);
+            var loaded = ManifestFile.Read(dir, manifestKey);
             return PlatformBackupSet.From(dir, loaded.Manifest, BackupVerificationRecord.Load(dir), loaded.Seal, loaded.Sha256, loaded.SealDetail);
         }
 

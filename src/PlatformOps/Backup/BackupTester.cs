@@ -7,9 +7,19 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
+    /// <summary>Where Test-PlatformBackup -Restore restores the databases.</summary>
+    public enum ScratchServer
+    {
+        /// <summary>A scratch database on the platform's own server: the measured RTO is the platform's.</summary>
+        Platform,
+        /// <summary>A throwaway cluster on this machine (same major version, tuned for loading, removed after): the platform's server is not loaded.</summary>
+        Local,
+    }
+
     public sealed class BackupTestRequest
     {
         public PlatformBackupSet Set { get; set; } = new PlatformBackupSet();
@@ -151,21 +161,22 @@ namespace PlatformOps.Backup
             progress.Step(0, databases.Count, $"Starting a scratch PostgreSQL {host.Version} cluster");
             var elapsed = TimeSpan.Zero;
             var clock = Stopwatch.StartNew();
-            using var scratch = await ScratchPostgres.StartAsync(host.Dir, cancellationToken).ConfigureAwait(false);
-            progress.Say($"Scratch cluster: PostgreSQL {host.Version} from {host.Dir} on {scratch.Target.Endpoint}.");
-            using var tools = PgTools.Host(scratch.Target, host.Dir, host.Version, host.Major);
+            using var scratch = await ScratchCluster.CreateAsync(host.Dir, cancellationToken).ConfigureAwait(false);
+            var scratchTarget = scratch.Target!;
+            progress.Say($"Scratch cluster: PostgreSQL {host.Version} from {host.Dir} on {scratchTarget.Endpoint}.");
+            using var tools = PgTools.Host(scratchTarget, host.Dir, host.Version, host.Major);
             var applicationName = "platformops-verify-" + set.Id;
             var globals = set.Manifest.Files.FirstOrDefault(f => f.Kind == BackupKinds.Globals);
             if (globals != null)
             {
                 GlobalsPlan plan;
-                using (var scratchAdmin = await scratch.Target.OpenAsync(cancellationToken).ConfigureAwait(false))
+                using (var scratchAdmin = await scratchTarget.OpenAsync(cancellationToken).ConfigureAwait(false))
                     plan = await PgRestore.PlanGlobalsAsync(scratchAdmin, set.Path, globals, overwriteRoles: false, cancellationToken).ConfigureAwait(false);
                 var (errors, detail) = await PgRestore.RestoreGlobalsAsync(tools, plan, "postgres", applicationName, cancellationToken).ConfigureAwait(false);
                 checks.Add(new BackupCheck { Kind = "Restore", Name = globals.Name, Passed = true,
                     Detail = errors == 0 ? "roles restored into the scratch cluster" : $"roles restored into the scratch cluster; {errors} statement(s) failed (existing roles): {detail}" });
             }
-            var admin = await scratch.Target.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var admin = await scratchTarget.OpenAsync(cancellationToken).ConfigureAwait(false);
             elapsed += clock.Elapsed;
             try
             {
@@ -184,7 +195,7 @@ namespace PlatformOps.Backup
                     checks.Add(new BackupCheck { Kind = "Restore", Name = name, Passed = true,
                         Detail = $"restored into a scratch cluster in {clock.Elapsed.TotalSeconds:0.0} s (Local, PostgreSQL {host.Version})"
                                  + (globals == null ? "; the set has no globals, so owners and privileges were not restored" : string.Empty) });
-                    var (compare, tables, rows) = await PgRestore.CompareAsync(scratch.Target, name, entry, cancellationToken).ConfigureAwait(false);
+                    var (compare, tables, rows) = await PgRestore.CompareAsync(scratchTarget, name, entry, cancellationToken).ConfigureAwait(false);
                     checks.AddRange(compare);
                     result.TablesCompared += tables;
                     result.RowsCompared += rows;

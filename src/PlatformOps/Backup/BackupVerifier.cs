@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -23,7 +24,7 @@ namespace PlatformOps.Backup
             {
                 var entry = list[i];
                 progress.Step(i + 1, list.Count, $"Checking {entry.Name}");
-                if (!BackupManifest.IsPlainName(entry.Name))
+                if (!ManifestFile.IsPlainName(entry.Name))
                 {
                     checks.Add(Fail("File", entry.Name, "the name is not a plain name inside the set; it was not opened"));
                     continue;
@@ -41,7 +42,7 @@ namespace PlatformOps.Backup
                         checks.Add(Fail("File", entry.Name, "the folder is missing"));
                         continue;
                     }
-                    var links = entry.Parts.Where(p => !BackupManifest.IsPlainName(p.Name) || ManifestSeal.IsLink(Path.Combine(folder, p.Name))).Select(p => p.Name).ToList();
+                    var links = entry.Parts.Where(p => !ManifestFile.IsPlainName(p.Name) || ManifestSeal.IsLink(Path.Combine(folder, p.Name))).Select(p => p.Name).ToList();
                     if (links.Count > 0)
                     {
                         checks.Add(Fail("File", entry.Name, "parts that are symbolic links or not plain names, not followed: " + string.Join(", ", links)));

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -114,7 +115,7 @@ namespace PlatformOps.Backup
             CancellationToken cancellationToken)
         {
             var done = new List<string>();
-            var db = Pg.Ident(database);
+            var db = PgSql.Ident(database);
             var roles = new HashSet<string>(StringComparer.Ordinal);
             using (var command = new NpgsqlCommand("SELECT rolname FROM pg_roles", admin))
             using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -128,14 +129,14 @@ namespace PlatformOps.Backup
 
             if (properties.Acl != null)
             {
-                var owner = (string)(await Pg.ScalarAsync(admin, $"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = {Literal(database)}", cancellationToken).ConfigureAwait(false))!;
+                var owner = (string)(await Pg.ScalarAsync(admin, $"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = {PgSql.Literal(database)}", cancellationToken).ConfigureAwait(false))!;
                 // Start from nothing, then grant exactly what was recorded.
                 await Pg.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {db} FROM PUBLIC", cancellationToken).ConfigureAwait(false);
-                await Pg.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {db} FROM {Pg.Ident(owner)}", cancellationToken).ConfigureAwait(false);
+                await Pg.ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {db} FROM {PgSql.Ident(owner)}", cancellationToken).ConfigureAwait(false);
                 done.Add("REVOKE ALL FROM PUBLIC");
                 foreach (var group in properties.Acl.GroupBy(g => (g.Grantee, g.Grantable)))
                 {
-                    var who = group.Key.Grantee == null ? "PUBLIC" : Pg.Ident(group.Key.Grantee);
+                    var who = group.Key.Grantee == null ? "PUBLIC" : PgSql.Ident(group.Key.Grantee);
                     var privileges = string.Join(", ", group.Select(g => g.Privilege).Distinct().Where(IsDatabasePrivilege));
                     if (privileges.Length == 0) continue;
                     if (group.Key.Grantee != null && !roles.Contains(group.Key.Grantee))
@@ -153,7 +154,7 @@ namespace PlatformOps.Backup
                 var value = SettingValue(setting.Name, setting.Value);
                 if (setting.Role == null)
                 {
-                    await Pg.ExecuteAsync(admin, $"ALTER DATABASE {db} SET {Pg.Ident(setting.Name)} TO {value}", cancellationToken).ConfigureAwait(false);
+                    await Pg.ExecuteAsync(admin, $"ALTER DATABASE {db} SET {PgSql.Ident(setting.Name)} TO {value}", cancellationToken).ConfigureAwait(false);
                     done.Add($"SET {setting.Name} TO {value}");
                 }
                 else if (!roles.Contains(setting.Role))
@@ -162,7 +163,7 @@ namespace PlatformOps.Backup
                 }
                 else
                 {
-                    await Pg.ExecuteAsync(admin, $"ALTER ROLE {Pg.Ident(setting.Role)} IN DATABASE {db} SET {Pg.Ident(setting.Name)} TO {value}", cancellationToken).ConfigureAwait(false);
+                    await Pg.ExecuteAsync(admin, $"ALTER ROLE {PgSql.Ident(setting.Role)} IN DATABASE {db} SET {PgSql.Ident(setting.Name)} TO {value}", cancellationToken).ConfigureAwait(false);
                     done.Add($"ROLE {setting.Role} SET {setting.Name} TO {value}");
                 }
             }
@@ -175,9 +176,9 @@ namespace PlatformOps.Backup
         /// <summary>The value of a setting as ALTER ... SET takes it: one literal, or one per item for list settings (as pg_dump does).</summary>
         internal static string SettingValue(string name, string value)
         {
-            if (!ListQuoted.Contains(name)) return Literal(value);
+            if (!ListQuoted.Contains(name)) return PgSql.Literal(value);
             var items = SplitList(value);
-            return items.Count == 0 ? "''" : string.Join(", ", items.Select(Literal));
+            return items.Count == 0 ? "''" : string.Join(", ", items.Select(PgSql.Literal));
         }
 
         /// <summary>Splits a flattened list setting ("$user", public) into its items, unquoting double-quoted ones.</summary>
@@ -214,11 +215,5 @@ namespace PlatformOps.Backup
             }
             return items;
         }
-
-        /// <summary>A string literal as PostgreSQL's quote_literal writes it (E'' when it holds a backslash).</summary>
-        internal static string Literal(string value)
-            => value.IndexOf('\\') >= 0
-                ? "E'" + value.Replace("\\", "\\\\").Replace("'", "''") + "'"
-                : "'" + value.Replace("'", "''") + "'";
     }
 }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -261,13 +262,13 @@ namespace PlatformOps.Backup
         /// </summary>
         private static async Task SwapAsync(Npgsql.NpgsqlConnection admin, DatabaseRestorePlan plan, bool targetExists, bool terminate, CancellationToken cancellationToken)
         {
-            var target = Pg.Ident(plan.TargetDatabase);
+            var target = PgSql.Ident(plan.TargetDatabase);
             var comment = plan.Entry.Properties?.Comment;
-            var finalComment = $"COMMENT ON DATABASE {target} IS {(comment == null ? "NULL" : DatabasePropertiesIo.Literal(comment))}";
+            var finalComment = $"COMMENT ON DATABASE {target} IS {(comment == null ? "NULL" : PgSql.Literal(comment))}";
             if (!targetExists)
             {
                 await InTransactionAsync(admin, cancellationToken,
-                    $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {target}", finalComment).ConfigureAwait(false);
+                    $"ALTER DATABASE {PgSql.Ident(plan.StagingDatabase)} RENAME TO {target}", finalComment).ConfigureAwait(false);
                 return;
             }
             await Pg.ExecuteAsync(admin, $"ALTER DATABASE {target} ALLOW_CONNECTIONS false", cancellationToken).ConfigureAwait(false);
@@ -284,9 +285,9 @@ namespace PlatformOps.Backup
                         await Task.Delay(100, cancellationToken).ConfigureAwait(false);
                 }
                 await InTransactionAsync(admin, cancellationToken,
-                    $"ALTER DATABASE {target} RENAME TO {Pg.Ident(plan.ReplacedDatabase)}",
-                    $"COMMENT ON DATABASE {Pg.Ident(plan.ReplacedDatabase)} IS {DatabasePropertiesIo.Literal(BackupLeftovers.Marker(BackupLeftovers.ReplacedDatabase, plan.Request.Set.Id))}",
-                    $"ALTER DATABASE {Pg.Ident(plan.StagingDatabase)} RENAME TO {target}",
+                    $"ALTER DATABASE {target} RENAME TO {PgSql.Ident(plan.ReplacedDatabase)}",
+                    $"COMMENT ON DATABASE {PgSql.Ident(plan.ReplacedDatabase)} IS {PgSql.Literal(BackupLeftovers.Marker(BackupLeftovers.ReplacedDatabase, plan.Request.Set.Id))}",
+                    $"ALTER DATABASE {PgSql.Ident(plan.StagingDatabase)} RENAME TO {target}",
                     finalComment).ConfigureAwait(false);
             }
             catch

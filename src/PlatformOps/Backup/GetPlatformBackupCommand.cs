@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {

@@ -164,7 +164,7 @@ namespace PlatformOps.Backup
         /// </summary>
         public static byte[]? ResolveKey(PlatformProfile? profile)
         {
-            var path = PostgresTarget.FirstOf(profile?.Backup?.ManifestKeyFile, Environment.GetEnvironmentVariable(KeyFileVariable));
+            var path = ConnectionSettings.FirstOf(profile?.Backup?.ManifestKeyFile, Environment.GetEnvironmentVariable(KeyFileVariable));
             if (path == null) return null;
             path = Path.GetFullPath(path);
             if (!File.Exists(path))
@@ -193,7 +193,7 @@ namespace PlatformOps.Backup
         /// <summary>Refuses a key file inside the backup folder: a key kept with the sets protects nothing.</summary>
         internal static void RequireKeyOutside(PlatformProfile? profile, string root)
         {
-            var path = PostgresTarget.FirstOf(profile?.Backup?.ManifestKeyFile, Environment.GetEnvironmentVariable(KeyFileVariable));
+            var path = ConnectionSettings.FirstOf(profile?.Backup?.ManifestKeyFile, Environment.GetEnvironmentVariable(KeyFileVariable));
             if (path == null) return;
             var full = Path.GetFullPath(path);
             var folder = Path.GetFullPath(root).TrimEnd('/') + "/";

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -74,7 +75,7 @@ namespace PlatformOps.Backup
         public static async Task CreateAsync(NpgsqlConnection admin, string name, BackupFileEntry entry, Action<string> warn, CancellationToken cancellationToken)
         {
             var ownerExists = entry.Owner != null && await RoleExistsAsync(admin, entry.Owner, cancellationToken).ConfigureAwait(false);
-            var owner = ownerExists ? $" OWNER {Pg.Ident(entry.Owner!)}" : string.Empty;
+            var owner = ownerExists ? $" OWNER {PgSql.Ident(entry.Owner!)}" : string.Empty;
             if (entry.Owner != null && !ownerExists)
                 warn($"The owner of '{entry.Database}', role '{entry.Owner}', does not exist on this server: '{name}' is owned by the restoring user. Restore the roles with -IncludeGlobals, or ALTER DATABASE ... OWNER TO afterwards.");
             var encoding = entry.Encoding != null ? $" ENCODING '{entry.Encoding.Replace("'", "''")}'" : string.Empty;
@@ -82,12 +83,12 @@ namespace PlatformOps.Backup
                 ? $" LC_COLLATE '{entry.Collate.Replace("'", "''")}' LC_CTYPE '{entry.Ctype.Replace("'", "''")}'" : string.Empty;
             try
             {
-                await Pg.ExecuteAsync(admin, $"CREATE DATABASE {Pg.Ident(name)} TEMPLATE template0{encoding}{locale}{owner}", cancellationToken).ConfigureAwait(false);
+                await Pg.ExecuteAsync(admin, $"CREATE DATABASE {PgSql.Ident(name)} TEMPLATE template0{encoding}{locale}{owner}", cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (locale.Length > 0 && (ex.SqlState == "22023" || ex.SqlState == "42809"))
             {
                 warn($"The locale of '{entry.Database}' ({entry.Collate}) is not usable here ({ex.MessageText}); '{name}' gets the server's default locale.");
-                await Pg.ExecuteAsync(admin, $"CREATE DATABASE {Pg.Ident(name)} TEMPLATE template0{encoding}{owner}", cancellationToken).ConfigureAwait(false);
+                await Pg.ExecuteAsync(admin, $"CREATE DATABASE {PgSql.Ident(name)} TEMPLATE template0{encoding}{owner}", cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -102,11 +103,11 @@ namespace PlatformOps.Backup
         {
             if (serverMajor >= 13)
             {
-                await Pg.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {Pg.Ident(name)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+                await Pg.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {PgSql.Ident(name)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
                 return;
             }
             await TerminateSessionsAsync(admin, name, cancellationToken).ConfigureAwait(false);
-            await Pg.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {Pg.Ident(name)}", cancellationToken).ConfigureAwait(false);
+            await Pg.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {PgSql.Ident(name)}", cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Drops a scratch database without letting a failure hide the first error.</summary>
@@ -166,7 +167,7 @@ namespace PlatformOps.Backup
             }
             if (failed)
                 throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, entry.Name,
-                    $"Restoring '{entry.Name}' into database '{database}' failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
+                    $"Restoring '{entry.Name}' into database '{database}' failed (exit code {result.ExitCode}): {ProcessRunner.LastLines(result.StandardError)}");
         }
 
         /// <summary>Reads a globals script and keeps what creates the roles and tablespaces this server lacks (all of it for existing roles with <paramref name="overwriteRoles"/>).</summary>
@@ -205,7 +206,7 @@ namespace PlatformOps.Backup
             var errors = result.StandardError.Split('\n').Where(l => l.IndexOf("ERROR:", StringComparison.Ordinal) >= 0).ToList();
             if (!result.Succeeded)
                 throw new PlatformOpsException("PlatformBackupRestoreFailed", System.Management.Automation.ErrorCategory.InvalidOperation, "globals",
-                    $"Restoring the globals failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
+                    $"Restoring the globals failed (exit code {result.ExitCode}): {ProcessRunner.LastLines(result.StandardError)}");
             return (errors.Count, string.Join(" | ", errors.Take(3).Select(e => e.Trim())));
         }
 
@@ -236,7 +237,7 @@ namespace PlatformOps.Backup
                 long actual;
                 try
                 {
-                    actual = Convert.ToInt64(await Pg.ScalarAsync(connection, $"SELECT count(*) FROM ONLY {Pg.Ident(table.Schema)}.{Pg.Ident(table.Name)}", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                    actual = Convert.ToInt64(await Pg.ScalarAsync(connection, $"SELECT count(*) FROM ONLY {PgSql.Ident(table.Schema)}.{PgSql.Ident(table.Name)}", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
                 }
                 catch (PostgresException ex) when (ex.SqlState == "42P01" || ex.SqlState == "3F000")
                 {

@@ -9,7 +9,7 @@ namespace PlatformOps.Backup
 {
     /// <summary>Removes backup sets by a retention policy (keep the last N, or those newer than a time span), or the sets piped in.</summary>
     [Cmdlet(VerbsCommon.Remove, "PlatformBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Policy")]
-    [OutputType(typeof(BackupRetentionDecision), typeof(Wal.WalArchiveExpiry))]
+    [OutputType(typeof(BackupRetentionDecision), typeof(WalArchiveExpiry))]
     public sealed class RemovePlatformBackupCommand : PlatformCmdlet
     {
         private readonly List<string> _paths = new List<string>();
@@ -72,7 +72,7 @@ namespace PlatformOps.Backup
                 var sets = BackupStore.List(root, key, problems);
                 foreach (var problem in problems) Report(problem);
                 Apply(sets, BackupRetention.Decide(sets, keepLast, keepNewer, Force.IsPresent, DateTime.UtcNow));
-                var stale = BackupEngine.CleanStalePartials(root, null, null);
+                var stale = BackupSetFolder.CleanStalePartials(root, null, null);
                 if (stale > 0) WriteVerbose($"Removed {stale} partial folder(s) left by backups that did not finish.");
             }
         }
@@ -98,7 +98,7 @@ namespace PlatformOps.Backup
             catch (PlatformOpsException) { return false; }
         }
 
-        /// <summary>Expires archived WAL with the base backups, as pgBackRest does (the engine is Wal.WalRetention).</summary>
+        /// <summary>Expires archived WAL with the base backups, as pgBackRest does (the engine is <see cref="WalRetention"/>).</summary>
         private void ExpireWal()
         {
             var roots = ParameterSetName == "Selected"
@@ -109,12 +109,12 @@ namespace PlatformOps.Backup
                 if (!Directory.Exists(root) || !Directory.EnumerateDirectories(root).Any(d => File.Exists(System.IO.Path.Combine(d, BackupManifest.FileName)) && !IsLogicalSet(d))) continue; // logical sets only: no WAL to judge
                 try
                 {
-                    var plan = Wal.WalRetention.PlanForBackupFolder(root, EffectiveProfile?.Postgres?.WalArchive, EffectiveProfile?.Wal?.PitrWindow, DateTime.UtcNow, ManifestSeal.ResolveKey(EffectiveProfile));
+                    var plan = WalRetention.PlanForBackupFolder(root, EffectiveProfile?.Postgres?.WalArchive, EffectiveProfile?.Wal?.PitrWindow, DateTime.UtcNow, ManifestSeal.ResolveKey(EffectiveProfile));
                     var result = plan.Result;
                     foreach (var note in result.Notes) WriteWarning(note);
                     if (plan.Remove.Count > 0 && ShouldProcess(result.ArchivePath,
                             $"Remove {plan.Remove.Count} archived WAL file(s) ({BackupProgress.Size(result.BytesRemoved)}) older than {result.KeepFrom}, the start of base backup {result.AnchorBackupId}"))
-                        result = Wal.WalRetention.Execute(plan, CancellationToken);
+                        result = WalRetention.Execute(plan, CancellationToken);
                     WriteObject(result);
                 }
                 catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformWalArchivePathMissing" || ex.ErrorId == "PlatformWalExpiryNoBaseBackup")

@@ -1,13 +1,22 @@
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
     /// <summary>Restores one database from a backup set, in place or under a new name.</summary>
     [Cmdlet(VerbsData.Restore, "PlatformDatabase", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(DatabaseRestoreResult))]
-    public sealed class RestorePlatformDatabaseCommand : PostgresCmdlet
+    public sealed class RestorePlatformDatabaseCommand : PostgresServerCmdlet
     {
+        /// <summary>The database of the set to restore (completes from the set, not from the server).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(BackupSetDatabaseCompleter))]
+        public string? Database { get; set; }
+
+        protected override string? DefaultDatabase => Database;
+
         /// <summary>The set's folder. Binds from a PlatformBackupSet's Path.</summary>
         [Parameter(Position = 0, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -17,7 +26,7 @@ namespace PlatformOps.Backup
         [Parameter]
         [ValidateNotNullOrEmpty]
         [ValidateLength(1, 63)]
-        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
+        [ArgumentCompleter(typeof(DatabaseCompleter))]
         public string? TargetDatabase { get; set; }
 
         [Parameter]

@@ -24,8 +24,8 @@ namespace PlatformOps.Common
         public static DockerTarget Resolve(string? endpoint, string? composeProject, PlatformProfile? profile, Func<string, string?>? environment = null)
         {
             environment ??= Environment.GetEnvironmentVariable;
-            var resolved = PostgresTarget.FirstOf(endpoint, profile?.Docker?.Endpoint, environment("DOCKER_HOST"), DefaultEndpoint)!;
-            var project = PostgresTarget.FirstOf(composeProject, profile?.Docker?.ComposeProject, environment("COMPOSE_PROJECT_NAME"));
+            var resolved = ConnectionSettings.FirstOf(endpoint, profile?.Docker?.Endpoint, environment("DOCKER_HOST"), DefaultEndpoint)!;
+            var project = ConnectionSettings.FirstOf(composeProject, profile?.Docker?.ComposeProject, environment("COMPOSE_PROJECT_NAME"));
             return new DockerTarget(resolved, project);
         }
 

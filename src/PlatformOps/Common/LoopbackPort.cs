@@ -20,5 +20,21 @@ namespace PlatformOps.Common
                 listener.Stop();
             }
         }
+
+        /// <summary>Whether <paramref name="port"/> on 127.0.0.1 can be bound right now (a port the user chose for a server the module starts).</summary>
+        public static bool IsFree(int port)
+        {
+            try
+            {
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
     }
 }

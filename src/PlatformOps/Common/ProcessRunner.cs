@@ -139,6 +139,16 @@ namespace PlatformOps.Common
             }
         }
 
+        /// <summary>
+        /// The last <paramref name="count"/> non-empty lines of a tool's error output or a server log, each trimmed,
+        /// joined with " | " and with secrets masked: what an error message quotes ("no output" when there is none).
+        /// </summary>
+        public static string LastLines(string? text, int count = 3)
+        {
+            var lines = (text ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            return lines.Count == 0 ? "no output" : Secrets.Redact(string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - count))));
+        }
+
         /// <summary>Quotes one argument so the runtime's command-line parser gives it back unchanged.</summary>
         public static string Quote(string argument)
         {

@@ -93,14 +93,14 @@ namespace PlatformOps.Common
         {
             environment ??= Environment.GetEnvironmentVariable;
             var settings = profile?.Redis;
-            var (host, portFromServer) = PostgresTarget.SplitHostPort(server);
-            host = PostgresTarget.FirstOf(host, settings?.Host, "127.0.0.1")!;
+            var (host, portFromServer) = ConnectionSettings.SplitHostPort(server);
+            host = ConnectionSettings.FirstOf(host, settings?.Host, "127.0.0.1")!;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? 6379;
             string? password;
             if (credential != null) password = Secrets.Reveal(credential.Password);
             else
             {
-                var file = PostgresTarget.FirstOf(passwordFile, settings?.PasswordFile);
+                var file = ConnectionSettings.FirstOf(passwordFile, settings?.PasswordFile);
                 if (file != null)
                 {
                     try

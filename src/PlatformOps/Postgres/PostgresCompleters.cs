@@ -47,18 +47,8 @@ namespace PlatformOps.Postgres
     }
 
     /// <summary>The databases of the server that accept connections (not templates), with their size.</summary>
-    /// Restore-PlatformDatabase -Database names a database of the backup set instead, so it completes from the set.
     public sealed class DatabaseCompleter : PostgresListCompleter
     {
-        private static bool FromBackupSet(CompletionRequest request)
-            => string.Equals(request.CommandName, "Restore-PlatformDatabase", StringComparison.OrdinalIgnoreCase)
-               && string.Equals(request.ParameterName, "Database", StringComparison.OrdinalIgnoreCase);
-
-        protected override string? CacheKey(CompletionRequest request) => FromBackupSet(request) ? null : base.CacheKey(request);
-
-        protected override IReadOnlyList<CompletionCandidate> Candidates(CompletionRequest request, CancellationToken cancellationToken)
-            => FromBackupSet(request) ? PlatformOps.Backup.BackupSetDatabases.Of(request) : base.Candidates(request, cancellationToken);
-
         protected override string Query =>
             "SELECT datname, 'database, ' || pg_size_pretty(pg_database_size(oid)) FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1";
     }

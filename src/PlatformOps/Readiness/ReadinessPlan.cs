@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 using PlatformOps.Profile;
 
 namespace PlatformOps.Readiness

@@ -12,7 +12,7 @@ namespace PlatformOps.Roles
         public string Server { get; internal set; } = string.Empty;
         public string Database { get; internal set; } = string.Empty;
         /// <summary>The connection the role was read with (password never shown): Remove-DbRole acts on this server when the role is piped to it.</summary>
-        public PlatformOps.Common.PostgresTarget? Connection { get; internal set; }
+        public PlatformOps.Postgres.PostgresTarget? Connection { get; internal set; }
         public bool Login { get; internal set; }
         public bool Superuser { get; internal set; }
         public bool Inherit { get; internal set; }

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Npgsql;
 using NpgsqlTypes;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Roles
 {

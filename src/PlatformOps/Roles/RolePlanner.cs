@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Roles
 {

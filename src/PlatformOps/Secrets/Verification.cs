@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 using PlatformOps.Profile;
 using StackExchange.Redis;
 

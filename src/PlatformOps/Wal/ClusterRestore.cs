@@ -5,13 +5,13 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
+using PlatformOps.Backup;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Wal
 {
@@ -39,39 +39,6 @@ namespace PlatformOps.Wal
         public byte[]? ManifestKey { get; set; }
     }
 
-    /// <summary>What Restore-PlatformCluster recovered, where the server runs, and how long each part took.</summary>
-    public sealed class PlatformClusterRestore
-    {
-        public string BackupId { get; internal set; } = string.Empty;
-        public string BackupPath { get; internal set; } = string.Empty;
-        public long BackupSizeBytes { get; internal set; }
-        public DateTime BackupCompletedUtc { get; internal set; }
-        /// <summary>The target asked for (UTC); null: the end of the archive.</summary>
-        public DateTime? PointInTime { get; internal set; }
-        /// <summary>The commit time of the last transaction replayed (UTC).</summary>
-        public DateTime? RecoveredTo { get; internal set; }
-        /// <summary>PostgreSQL's own words on where it stopped.</summary>
-        public string? StopReason { get; internal set; }
-        /// <summary>WAL segments fetched from the archive.</summary>
-        public int SegmentsRestored { get; internal set; }
-        /// <summary>The timeline the restored server continues on after promotion.</summary>
-        public uint? Timeline { get; internal set; }
-        public string DataDirectory { get; internal set; } = string.Empty;
-        public int Port { get; internal set; }
-        public string Endpoint => $"127.0.0.1:{Port}";
-        public bool Running { get; internal set; }
-        public int? ProcessId { get; internal set; }
-        public string LogFile { get; internal set; } = string.Empty;
-        public TimeSpan CopyDuration { get; internal set; }
-        public TimeSpan RecoveryDuration { get; internal set; }
-        public TimeSpan Duration { get; internal set; }
-        /// <summary>Backup megabytes restored per second of total time.</summary>
-        public double MegabytesPerSecond => Duration.TotalSeconds <= 0 ? 0 : Math.Round(BackupSizeBytes / 1048576.0 / Duration.TotalSeconds, 1);
-        /// <summary>How to stop the restored server.</summary>
-        public string StopCommand { get; internal set; } = string.Empty;
-        public override string ToString() => $"{Endpoint} recovered to {RecoveredTo:u}";
-    }
-
     /// <summary>
     /// Restores a base backup plus archived WAL into a new data directory and starts it as a separate server on
     /// 127.0.0.1 and another port, replaying to a point in time. It never connects to, or writes into, the running cluster.
@@ -90,13 +57,13 @@ namespace PlatformOps.Wal
             if (credentials == null) throw new ArgumentNullException(nameof(credentials));
             if (progress == null) throw new ArgumentNullException(nameof(progress));
             var clock = Stopwatch.StartNew();
-            var manifest = BaseBackupManifest.Load(request.BackupPath, request.ManifestKey);
+            var manifest = ManifestFile.ReadBase(request.BackupPath, request.ManifestKey);
             var info = manifest.BaseBackup!;
-            var source = Path.Combine(request.BackupPath, BaseBackupManifest.DataFolder);
+            var source = Path.Combine(request.BackupPath, BackupManifest.DataFolder);
             if (!Directory.Exists(source))
                 throw new PlatformOpsException("PlatformBackupIncomplete", ErrorCategory.InvalidData, request.BackupPath, $"The base backup '{request.BackupPath}' has no data folder.");
             var target = Path.GetFullPath(request.DataDirectory);
-            CheckTarget(request, target);
+            RestoreTarget.Check(request, target);
             if (!Directory.Exists(request.ArchivePath))
                 throw new PlatformOpsException("PlatformWalArchiveNotFound", ErrorCategory.ObjectNotFound, request.ArchivePath, $"The WAL archive folder '{request.ArchivePath}' does not exist.");
             DateTime? pointInTime = request.PointInTime?.ToUniversalTime();
@@ -104,15 +71,13 @@ namespace PlatformOps.Wal
                 throw new PlatformOpsException("PlatformRestoreTargetBeforeBackup", ErrorCategory.InvalidArgument, request.PointInTime,
                     $"{pointInTime:u} is before the base backup {manifest.Id} started ({manifest.StartedUtc:u}). Pick an older base backup.");
             var port = request.Port != 0 ? request.Port : LoopbackPort.Free();
-            if (!PortIsFree(port))
+            if (!LoopbackPort.IsFree(port))
                 throw new PlatformOpsException("PlatformRestorePortInUse", ErrorCategory.ResourceBusy, port, $"Port {port} on 127.0.0.1 is in use. Choose another -Port.");
-            var osUser = request.OsUser;
-            var root = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
-            if (root && osUser == null) osUser = "postgres";
-            if (!root && osUser != null && osUser != Environment.UserName)
+            var osUser = request.OsUser ?? ScratchCluster.DefaultOsUser;
+            if (ScratchCluster.DefaultOsUser == null && osUser != null && osUser != Environment.UserName)
                 throw new PlatformOpsException("PlatformRestoreUserInvalid", ErrorCategory.PermissionDenied, osUser, "Only root can start the restored server as another user; run without -OsUser.");
-            var (bin, _) = await PgBinaries.FindAsync(info.ServerMajor, newerAllowed: false, cancellationToken, "pg_ctl", "postgres").ConfigureAwait(false);
-            await CheckTargetOwnerAsync(target, osUser, cancellationToken).ConfigureAwait(false);
+            var bin = (await PgTools.FindProgramsAsync(info.ServerMajor, newerAllowed: false, cancellationToken, "pg_ctl", "postgres").ConfigureAwait(false)).Dir;
+            await RestoreTarget.CheckOwnerAsync(target, osUser, cancellationToken).ConfigureAwait(false);
 
             var result = new PlatformClusterRestore
             {
@@ -125,15 +90,16 @@ namespace PlatformOps.Wal
                 Port = port,
                 LogFile = Path.Combine(target, "restore.log"),
             };
+            var server = ScratchCluster.Existing(bin, target, osUser, port, result.LogFile);
             var started = false;
-            CreateTarget(target);
+            RestoreTarget.Create(target);
             try
             {
                 progress.Phase = "Copying the base backup";
                 progress.BytesTotal = result.BackupSizeBytes;
-                await Task.Run(() => CopyTree(source, target, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await Task.Run(() => RestoreTarget.CopyTree(source, target, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
                 foreach (var stale in new[] { "postmaster.pid", "postmaster.opts" }) File.Delete(Path.Combine(target, stale));
-                UnixFile.CreateNew(Path.Combine(target, "recovery.signal"), PrivateFile).Dispose();
+                UnixFile.CreateNew(Path.Combine(target, "recovery.signal"), RestoreTarget.PrivateFile).Dispose();
                 File.AppendAllText(Path.Combine(target, "postgresql.auto.conf"), RecoverySettings(request.ArchivePath, pointInTime, port, target));
                 if (osUser != null)
                 {
@@ -144,15 +110,13 @@ namespace PlatformOps.Wal
                 result.CopyDuration = clock.Elapsed;
 
                 progress.Phase = pointInTime == null ? "Replaying archived WAL" : $"Replaying archived WAL to {pointInTime:u}";
-                var pgCtl = Path.Combine(bin, PgBinaries.Exe("pg_ctl"));
-                var start = await RunAs(osUser, pgCtl, cancellationToken, "start", "-D", target, "-l", result.LogFile, "-w", "-t",
-                    ((int)Math.Max(60, request.Timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture), "-s").ConfigureAwait(false);
+                var start = await server.StartAsync((int)Math.Max(60, request.Timeout.TotalSeconds), null, cancellationToken).ConfigureAwait(false);
                 started = true;
-                if (!start.Succeeded && !PostmasterRunning(target))
+                if (!start.Succeeded && !server.Running)
                     throw Failed(result, $"the restored server did not start (pg_ctl exit {start.ExitCode})");
 
                 var restored = new PostgresTarget("127.0.0.1", port, credentials.Database, credentials.Username, credentials.Password, null, null, "disable");
-                await WaitForPromotionAsync(restored, result, target, request.Timeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
+                await WaitForPromotionAsync(restored, result, server, request.Timeout - clock.Elapsed, cancellationToken).ConfigureAwait(false);
                 result.RecoveryDuration = clock.Elapsed - result.CopyDuration;
 
                 using (var connection = await restored.OpenCheckedAsync(cancellationToken).ConfigureAwait(false))
@@ -163,13 +127,13 @@ namespace PlatformOps.Wal
                     if (!reader.IsDBNull(0)) result.RecoveredTo = reader.GetDateTime(0).ToUniversalTime();
                 }
                 ReadLog(result);
-                result.ProcessId = PostmasterPid(target);
+                result.ProcessId = server.ProcessId;
                 result.Running = true;
-                result.StopCommand = (osUser != null ? $"setpriv --reuid={osUser} --regid={osUser} --init-groups -- " : string.Empty) + $"{pgCtl} stop -D {ProcessRunner.Quote(target)} -m fast";
+                result.StopCommand = server.StopCommand;
                 if (request.StopAfter)
                 {
                     progress.Phase = "Stopping the restored server";
-                    await RunAs(osUser, pgCtl, CancellationToken.None, "stop", "-D", target, "-m", "fast", "-w", "-s").ConfigureAwait(false);
+                    await server.StopAsync("fast", CancellationToken.None).ConfigureAwait(false);
                     result.Running = false;
                     result.ProcessId = null;
                 }
@@ -179,102 +143,17 @@ namespace PlatformOps.Wal
             catch
             {
                 // Nothing half-made stays behind: stop what was started, remove the copy.
-                if (started && PostmasterRunning(target))
-                    await RunAs(osUser, Path.Combine(bin, PgBinaries.Exe("pg_ctl")), CancellationToken.None, "stop", "-D", target, "-m", "immediate", "-w", "-s").ConfigureAwait(false);
-                BaseBackupEngine.TryDelete(target);
+                if (started && server.Running) await server.StopAsync("immediate", CancellationToken.None).ConfigureAwait(false);
+                UnixFile.DeleteQuietly(target);
                 throw;
             }
-        }
-
-        private static void CheckTarget(ClusterRestoreRequest request, string target)
-        {
-            if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-                throw new PlatformOpsException("PlatformRestoreTargetNotEmpty", ErrorCategory.ResourceExists, target,
-                    $"'{target}' exists and is not empty. The restore writes only into a new or empty folder.");
-            if (File.Exists(target))
-                throw new PlatformOpsException("PlatformRestoreTargetNotEmpty", ErrorCategory.ResourceExists, target, $"'{target}' is a file.");
-            bool Inside(string folder, string path)
-            {
-                var f = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-                var p = path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-                return p.StartsWith(f, StringComparison.Ordinal) || f.StartsWith(p, StringComparison.Ordinal);
-            }
-            foreach (var folder in request.Protected.Concat(new[] { request.BackupPath, request.ArchivePath }).Where(f => !string.IsNullOrEmpty(f)))
-                if (Inside(folder, target))
-                    throw new PlatformOpsException("PlatformRestoreTargetProtected", ErrorCategory.PermissionDenied, target,
-                        $"'{target}' overlaps '{folder}' (the running cluster, the backup or the archive). Restore into a folder of its own.");
-        }
-
-        private const int PrivateFolder = 0x1C0; // 0700: PostgreSQL refuses a data directory others can read
-        private const int PrivateFile = 0x180;   // 0600: the copy holds the cluster's password hashes
-
-        /// <summary>
-        /// An existing (empty) target must belong to this user or to the user that will run the server, and be a real
-        /// folder: whoever owns the folder can read what is copied into it, password hashes included.
-        /// </summary>
-        private static async Task CheckTargetOwnerAsync(string target, string? osUser, CancellationToken cancellationToken)
-        {
-            if (!Directory.Exists(target) && !IsSymlink(target)) return;
-            var status = UnixFile.Status(target);
-            var me = UnixFile.EffectiveUserId;
-            if (status == null || me == null) return;
-            if ((status.Value.Mode & 0xF000) != 0x4000)
-                throw new PlatformOpsException("PlatformRestoreTargetInvalid", ErrorCategory.PermissionDenied, target,
-                    $"'{target}' is a symbolic link, not a folder. Restore into a real, new folder (or let the restore create one).");
-            var allowed = new List<uint> { me.Value };
-            if (osUser != null)
-            {
-                var id = await ProcessRunner.RunAsync(new ProcessSpec("id", "-u", osUser), cancellationToken).ConfigureAwait(false);
-                if (id.Succeeded && uint.TryParse(id.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var uid)) allowed.Add(uid);
-            }
-            if (!allowed.Contains(status.Value.Uid))
-                throw new PlatformOpsException("PlatformRestoreTargetNotOwned", ErrorCategory.PermissionDenied, target,
-                    $"'{target}' belongs to user id {status.Value.Uid}, not to you ({me.Value})" + (osUser != null ? $" or to '{osUser}', who will run the server" : string.Empty) +
-                    ". Its owner could read the restored cluster, password hashes included. Restore into a folder of your own, or a new one. Nothing was written.");
-        }
-
-        private static bool IsSymlink(string path)
-        {
-            try
-            {
-                return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>
-        /// Makes the target 0700 before anything goes in: a new folder is created with that mode (and mkdir fails if
-        /// someone made one meanwhile); an existing empty one is locked first and checked empty again after.
-        /// </summary>
-        private static void CreateTarget(string target)
-        {
-            try
-            {
-                if (!Directory.Exists(target))
-                {
-                    UnixFile.MakeDirectory(target, PrivateFolder);
-                    return;
-                }
-                AtomicFile.SetMode(target, PrivateFolder);
-            }
-            catch (IOException ex)
-            {
-                throw new PlatformOpsException("PlatformRestoreTargetInvalid", ErrorCategory.WriteError, target,
-                    $"Cannot prepare '{target}' for the restore: {ex.Message}. Restore into a new folder of your own.", ex);
-            }
-            if (Directory.EnumerateFileSystemEntries(target).Any())
-                throw new PlatformOpsException("PlatformRestoreTargetNotEmpty", ErrorCategory.ResourceExists, target,
-                    $"'{target}' is no longer empty. The restore writes only into a new or empty folder.");
         }
 
         internal static string RecoverySettings(string archive, DateTime? pointInTime, int port, string target)
         {
             // postgresql.conf strings: a quote is doubled and a backslash starts an escape, so both must be escaped.
             string Q(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "''") + "'";
-            var restore = $"cp {ShellQuote(Path.GetFullPath(archive).TrimEnd('/').Replace("%", "%%"))}/%f %p";
+            var restore = ArchiveCommands.RestoreFromDirectory(archive);
             var lines = new List<string>
             {
                 string.Empty,
@@ -296,37 +175,13 @@ namespace PlatformOps.Wal
             return string.Join("\n", lines) + "\n";
         }
 
-        private static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''") + "'";
-
-        private static void CopyTree(string source, string target, OperationProgress progress, CancellationToken cancellationToken)
-        {
-            // Folders 0700 and files 0600 from their first moment: the copy holds password hashes (pg_authid).
-            var buffer = new byte[1 << 20];
-            foreach (var dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
-                UnixFile.MakeDirectory(Path.Combine(target, dir.Substring(source.Length).TrimStart(Path.DirectorySeparatorChar)), PrivateFolder);
-            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var destination = Path.Combine(target, file.Substring(source.Length).TrimStart(Path.DirectorySeparatorChar));
-                using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                using var output = UnixFile.CreateNew(destination, PrivateFile);
-                int n;
-                while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    output.Write(buffer, 0, n);
-                    progress.Add(n);
-                }
-            }
-        }
-
-        private static async Task WaitForPromotionAsync(PostgresTarget restored, PlatformClusterRestore result, string target, TimeSpan timeout, CancellationToken cancellationToken)
+        private static async Task WaitForPromotionAsync(PostgresTarget restored, PlatformClusterRestore result, ScratchCluster server, TimeSpan timeout, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!PostmasterRunning(target))
+                if (!server.Running)
                 {
                     await Task.Delay(300, CancellationToken.None).ConfigureAwait(false);
                     throw Failed(result, "the restored server stopped during recovery");
@@ -356,7 +211,7 @@ namespace PlatformOps.Wal
         {
             var log = File.Exists(result.LogFile) ? File.ReadAllText(result.LogFile) : string.Empty;
             var important = log.Replace("\r", string.Empty).Split('\n').Where(l => l.Contains("FATAL") || l.Contains("PANIC") || l.Contains("ERROR")).ToList();
-            var tail = important.Count > 0 ? string.Join(" | ", important.Skip(Math.Max(0, important.Count - 3))) : BaseBackupEngine.Tail(log);
+            var tail = important.Count > 0 ? string.Join(" | ", important.Skip(Math.Max(0, important.Count - 3))) : ProcessRunner.LastLines(log, 4);
             var targetNotReached = log.Contains("recovery ended before configured recovery target was reached");
             return new PlatformOpsException(targetNotReached ? "PlatformRestoreTargetNotReached" : "PlatformRestoreFailed", ErrorCategory.InvalidOperation, result.BackupPath,
                 targetNotReached
@@ -389,60 +244,5 @@ namespace PlatformOps.Wal
         private static DateTime? ParseTime(string text)
             => DateTimeOffset.TryParse(text.Trim().Replace(" +00", "+00:00").Replace(" UTC", "+00:00"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
                 ? t.UtcDateTime : (DateTime?)null;
-
-        private static bool PostmasterRunning(string dataDirectory) => PostmasterPid(dataDirectory) is int pid && ProcessAlive(pid);
-
-        private static int? PostmasterPid(string dataDirectory)
-        {
-            try
-            {
-                var first = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault();
-                return int.TryParse(first, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                return null;
-            }
-        }
-
-        private static bool ProcessAlive(int pid)
-        {
-            try
-            {
-                using var p = Process.GetProcessById(pid);
-                return !p.HasExited;
-            }
-            catch (ArgumentException)
-            {
-                return false;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }
-
-        private static Task<ProcessResult> RunAs(string? osUser, string program, CancellationToken cancellationToken, params string[] arguments)
-        {
-            if (osUser == null) return ProcessRunner.RunAsync(new ProcessSpec(program, arguments) { WorkingDirectory = Path.GetTempPath() }, cancellationToken);
-            var all = new List<string> { $"--reuid={osUser}", $"--regid={osUser}", "--init-groups", "--reset-env", "--", program };
-            all.AddRange(arguments);
-            return ProcessRunner.RunAsync(new ProcessSpec("setpriv", all.ToArray()) { WorkingDirectory = "/" }, cancellationToken);
-        }
-
-        private static bool PortIsFree(int port)
-        {
-            try
-            {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using PlatformOps.Backup;
 using PlatformOps.Common;
 
 namespace PlatformOps.Wal
@@ -36,7 +37,7 @@ namespace PlatformOps.Wal
             if (window < TimeSpan.Zero) Fail("PlatformWalPitrWindowInvalid", ErrorCategory.InvalidArgument, window, "-PitrWindow cannot be negative.");
             try
             {
-                var plan = WalRetention.PlanForBackupFolder(Path.GetFullPath(root!), archive, window, DateTime.UtcNow, PlatformOps.Backup.ManifestSeal.ResolveKey(EffectiveProfile));
+                var plan = WalRetention.PlanForBackupFolder(Path.GetFullPath(root!), archive, window, DateTime.UtcNow, ManifestSeal.ResolveKey(EffectiveProfile));
                 var result = plan.Result;
                 foreach (var note in result.Notes) WriteWarning(note);
                 WriteVerbose($"Keeping every segment from {result.KeepFrom} (base backup {result.AnchorBackupId}); {result.KeptBackups.Count} base backup(s) considered.");

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Wal
 {
@@ -91,7 +92,7 @@ namespace PlatformOps.Wal
 
         /// <summary>The folder a status's archive is in: the one given, else the built-in archive command's folder.</summary>
         public static string? ArchivePathOf(PlatformWalStatus status, string? configured)
-            => !string.IsNullOrEmpty(configured) ? configured : WalArchiver.DirectoryOf(status?.ArchiveCommand);
+            => !string.IsNullOrEmpty(configured) ? configured : ArchiveCommands.DirectoryOf(status?.ArchiveCommand);
 
         internal static long? FreeBytesOf(string path)
         {
@@ -103,73 +104,6 @@ namespace PlatformOps.Wal
             {
                 return null;
             }
-        }
-    }
-
-    /// <summary>What a file in a WAL archive is, by its name.</summary>
-    public enum WalFileKind
-    {
-        /// <summary>A WAL segment, plain or compressed (000000010000000000000003, ...gz).</summary>
-        Segment,
-        /// <summary>A segment a promotion left unfinished (....partial).</summary>
-        Partial,
-        /// <summary>A backup history file (000000010000000000000003.00000028.backup).</summary>
-        Backup,
-        /// <summary>A timeline history file (00000002.history).</summary>
-        History,
-    }
-
-    /// <summary>A WAL archive file name taken apart; anything else (a .tmp being copied, a stray file) does not parse and is left alone.</summary>
-    public readonly struct WalArchiveFile
-    {
-        private static readonly string[] CompressedSuffixes = { ".gz", ".zst", ".lz4", ".bz2", ".xz" };
-
-        private WalArchiveFile(string segment, WalFileKind kind, bool compressed)
-        {
-            Segment = segment;
-            Kind = kind;
-            Compressed = compressed;
-        }
-
-        /// <summary>The 24-digit segment name the file belongs to (for a .history file: its 8-digit timeline).</summary>
-        public string Segment { get; }
-        public WalFileKind Kind { get; }
-        public bool Compressed { get; }
-
-        public static bool TryParse(string name, out WalArchiveFile file)
-        {
-            file = default;
-            if (name == null) return false;
-            if (name.Length == 16 && name.EndsWith(".history", StringComparison.Ordinal) && IsHex(name, 0, 8))
-            {
-                file = new WalArchiveFile(name.Substring(0, 8), WalFileKind.History, false);
-                return true;
-            }
-            if (name.Length < 24 || !IsHex(name, 0, 24)) return false;
-            var segment = name.Substring(0, 24);
-            var rest = name.Substring(24);
-            if (rest.Length == 0) { file = new WalArchiveFile(segment, WalFileKind.Segment, false); return true; }
-            if (Array.IndexOf(CompressedSuffixes, rest) >= 0) { file = new WalArchiveFile(segment, WalFileKind.Segment, true); return true; }
-            foreach (var suffix in CompressedSuffixes.Concat(new[] { string.Empty }))
-            {
-                if (rest == ".partial" + suffix) { file = new WalArchiveFile(segment, WalFileKind.Partial, suffix.Length > 0); return true; }
-                if (rest.Length == 16 + suffix.Length && rest[0] == '.' && IsHex(rest, 1, 8) && rest.Substring(9) == ".backup" + suffix)
-                {
-                    file = new WalArchiveFile(segment, WalFileKind.Backup, suffix.Length > 0);
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static bool IsHex(string s, int start, int length)
-        {
-            for (var i = start; i < start + length; i++)
-            {
-                var c = s[i];
-                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return false;
-            }
-            return true;
         }
     }
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using PlatformOps.Backup;
 
 namespace PlatformOps.Wal
 {
@@ -144,5 +146,86 @@ namespace PlatformOps.Wal
         public bool Complete => MissingCount == 0;
         public string? BackupId { get; internal set; }
         public override string ToString() => Complete ? $"{StartSegment}..{EndSegment}: complete" : $"{MissingCount} missing from {StartSegment}";
+    }
+
+    /// <summary>What Restore-PlatformCluster recovered, where the server runs, and how long each part took.</summary>
+    public sealed class PlatformClusterRestore
+    {
+        public string BackupId { get; internal set; } = string.Empty;
+        public string BackupPath { get; internal set; } = string.Empty;
+        public long BackupSizeBytes { get; internal set; }
+        public DateTime BackupCompletedUtc { get; internal set; }
+        /// <summary>The target asked for (UTC); null: the end of the archive.</summary>
+        public DateTime? PointInTime { get; internal set; }
+        /// <summary>The commit time of the last transaction replayed (UTC).</summary>
+        public DateTime? RecoveredTo { get; internal set; }
+        /// <summary>PostgreSQL's own words on where it stopped.</summary>
+        public string? StopReason { get; internal set; }
+        /// <summary>WAL segments fetched from the archive.</summary>
+        public int SegmentsRestored { get; internal set; }
+        /// <summary>The timeline the restored server continues on after promotion.</summary>
+        public uint? Timeline { get; internal set; }
+        public string DataDirectory { get; internal set; } = string.Empty;
+        public int Port { get; internal set; }
+        public string Endpoint => $"127.0.0.1:{Port}";
+        public bool Running { get; internal set; }
+        public int? ProcessId { get; internal set; }
+        public string LogFile { get; internal set; } = string.Empty;
+        public TimeSpan CopyDuration { get; internal set; }
+        public TimeSpan RecoveryDuration { get; internal set; }
+        public TimeSpan Duration { get; internal set; }
+        /// <summary>Backup megabytes restored per second of total time.</summary>
+        public double MegabytesPerSecond => Duration.TotalSeconds <= 0 ? 0 : Math.Round(BackupSizeBytes / 1048576.0 / Duration.TotalSeconds, 1);
+        /// <summary>How to stop the restored server.</summary>
+        public string StopCommand { get; internal set; } = string.Empty;
+        public override string ToString() => $"{Endpoint} recovered to {RecoveredTo:u}";
+    }
+
+    /// <summary>A base backup set, as Invoke-PlatformBaseBackup reports it.</summary>
+    public sealed class PlatformBaseBackup
+    {
+        public string Id { get; internal set; } = string.Empty;
+        public string Path { get; internal set; } = string.Empty;
+        public string Kind { get; internal set; } = BackupManifest.KindBase;
+        public DateTime StartedUtc { get; internal set; }
+        public DateTime CompletedUtc { get; internal set; }
+        public TimeSpan Duration { get; internal set; }
+        public long SizeBytes { get; internal set; }
+        public string StartWal { get; internal set; } = string.Empty;
+        public string EndWal { get; internal set; } = string.Empty;
+        public string StartLsn { get; internal set; } = string.Empty;
+        public string EndLsn { get; internal set; } = string.Empty;
+        public uint Timeline { get; internal set; }
+        public bool Verified { get; internal set; }
+        public string PostgresVersion { get; internal set; } = string.Empty;
+        public string Label { get; internal set; } = string.Empty;
+        /// <summary>The server archives WAL: this backup can be rolled forward to a point in time.</summary>
+        public bool ArchivingEnabled { get; internal set; }
+        public string? WalArchive { get; internal set; }
+        /// <summary>The set's manifest (of kind base).</summary>
+        public BackupManifest Manifest { get; internal set; } = new BackupManifest { Kind = BackupManifest.KindBase };
+
+        public override string ToString() => Path;
+
+        internal static PlatformBaseBackup From(string path, BackupManifest m) => new PlatformBaseBackup
+        {
+            Id = m.Id,
+            Path = path,
+            StartedUtc = DateTime.SpecifyKind(m.StartedUtc, DateTimeKind.Utc),
+            CompletedUtc = DateTime.SpecifyKind(m.CompletedUtc, DateTimeKind.Utc),
+            Duration = TimeSpan.FromSeconds(m.DurationSeconds),
+            SizeBytes = m.Files.Sum(f => f.Size),
+            StartWal = m.BaseBackup?.StartWal ?? string.Empty,
+            EndWal = m.BaseBackup?.EndWal ?? string.Empty,
+            StartLsn = m.BaseBackup?.StartLsn ?? string.Empty,
+            EndLsn = m.BaseBackup?.EndLsn ?? string.Empty,
+            Timeline = m.BaseBackup?.Timeline ?? 0,
+            Verified = m.BaseBackup?.Verified ?? false,
+            PostgresVersion = m.Postgres?.Version ?? string.Empty,
+            Label = m.BaseBackup?.Label ?? string.Empty,
+            ArchivingEnabled = m.BaseBackup?.ArchiveMode != null && m.BaseBackup.ArchiveMode != "off",
+            WalArchive = m.BaseBackup?.WalArchive,
+            Manifest = m,
+        };
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using PlatformOps.Backup;
+using PlatformOps.Postgres;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 using static PlatformOps.Tests.Backup.BackupTestKit;

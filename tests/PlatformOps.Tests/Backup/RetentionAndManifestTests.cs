@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PlatformOps.Backup;
+using PlatformOps.Postgres;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 
@@ -27,7 +28,7 @@ namespace PlatformOps.Tests.Backup
         private string MakeSet(int daysAgo, bool restoreProven = false)
         {
             var completed = DateTime.UtcNow.AddDays(-daysAgo);
-            var id = BackupEngine.NewId(completed);
+            var id = BackupSetFolder.NewId(completed);
             var path = Path.Combine(_root, id);
             Directory.CreateDirectory(path);
             File.WriteAllBytes(Path.Combine(path, "redis.rdb"), new byte[] { 1, 2, 3 });
@@ -116,13 +117,13 @@ namespace PlatformOps.Tests.Backup
         public void A_base_backup_set_in_the_same_folder_is_listed_as_Base_and_verified_through_its_backup_manifest()
         {
             var completed = DateTime.UtcNow.AddHours(-1);
-            var id = BackupEngine.NewId(completed);
+            var id = BackupSetFolder.NewId(completed);
             var path = Path.Combine(_root, id);
             Directory.CreateDirectory(Path.Combine(path, "data"));
             var backupManifest = Path.Combine(path, "data", "backup_manifest");
             File.WriteAllText(backupManifest, "{ \"PostgreSQL-Backup-Manifest-Version\": 1, \"Files\": [] }\n");
             var sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(backupManifest))).ToLowerInvariant();
-            // What Invoke-PlatformBaseBackup writes (src/PlatformOps/Wal/BaseBackup.cs): the same schema, kind "base".
+            // What Invoke-PlatformBaseBackup writes (src/PlatformOps/Wal/BaseBackupEngine.cs): the same schema, kind "base".
             ManifestSeal.Write(path, $$"""
                 { "schema": "platformops.backup/1", "id": "{{id}}", "kind": "base", "startedUtc": "{{completed:O}}", "completedUtc": "{{completed:O}}",
                   "durationSeconds": 3, "toolMode": "Host", "files": [ { "name": "data", "kind": "Base", "format": "Physical", "compression": "none", "size": 123, "sha256": "{{sha}}" } ],
@@ -139,13 +140,90 @@ namespace PlatformOps.Tests.Backup
         }
 
         [Fact]
+        public void A_base_manifest_is_written_byte_for_byte_as_before_the_two_manifest_classes_became_one()
+        {
+            // The JSON the former Wal.BaseBackupManifest wrote for these values: seals of existing sets are over these bytes.
+            const string before = """
+                {
+                  "schema": "platformops.backup/1",
+                  "id": "20250101T010203Z-abcd",
+                  "kind": "base",
+                  "platform": "lab",
+                  "startedUtc": "2025-01-01T01:02:03Z",
+                  "completedUtc": "2025-01-01T01:02:09Z",
+                  "durationSeconds": 6.125,
+                  "toolMode": "Host",
+                  "toolVersion": "15.20",
+                  "postgres": {
+                    "endpoint": "127.0.0.1:55432",
+                    "version": "15.20",
+                    "container": "platform-postgres"
+                  },
+                  "files": [
+                    {
+                      "name": "data",
+                      "kind": "Base",
+                      "format": "Physical",
+                      "compression": "none",
+                      "size": 123456,
+                      "sha256": "abababababababababababababababababababababababababababababababab"
+                    }
+                  ],
+                  "baseBackup": {
+                    "label": "platformops-x",
+                    "startLsn": "0/2000028",
+                    "endLsn": "0/2000100",
+                    "startWal": "000000010000000000000002",
+                    "endWal": "000000010000000000000002",
+                    "timeline": 1,
+                    "systemIdentifier": "7300000000000000001",
+                    "walSegmentSize": 16777216,
+                    "serverMajor": 15,
+                    "walMethod": "stream",
+                    "verified": true,
+                    "verifiedWith": "pg_verifybackup 15.20",
+                    "archiveMode": "on",
+                    "walArchive": "/srv/wal"
+                  }
+                }
+                """;
+            var manifest = new BackupManifest
+            {
+                Id = "20250101T010203Z-abcd",
+                Kind = BackupManifest.KindBase,
+                Platform = "lab",
+                StartedUtc = new DateTime(2025, 1, 1, 1, 2, 3, DateTimeKind.Utc),
+                CompletedUtc = new DateTime(2025, 1, 1, 1, 2, 9, DateTimeKind.Utc),
+                DurationSeconds = 6.125,
+                ToolMode = "Host",
+                ToolVersion = "15.20",
+                Postgres = new BackupServerInfo { Endpoint = "127.0.0.1:55432", Version = "15.20", Container = "platform-postgres" },
+                Files = { new BackupFileEntry { Name = "data", Kind = "Base", Format = "Physical", Compression = "none", Size = 123456, Sha256 = string.Concat(Enumerable.Repeat("ab", 32)) } },
+                BaseBackup = new BaseBackupInfo
+                {
+                    Label = "platformops-x", StartLsn = "0/2000028", EndLsn = "0/2000100", StartWal = "000000010000000000000002", EndWal = "000000010000000000000002",
+                    Timeline = 1, SystemIdentifier = "7300000000000000001", WalSegmentSize = 16777216, ServerMajor = 15, Verified = true,
+                    VerifiedWith = "pg_verifybackup 15.20", ArchiveMode = "on", WalArchive = "/srv/wal",
+                },
+            };
+            Assert.Equal(before.Replace("\r\n", "\n"), manifest.ToJson().Replace("\r\n", "\n"));
+            // And it reads back as the base set it is, through the one reader.
+            var path = Path.Combine(_root, manifest.Id);
+            Directory.CreateDirectory(path);
+            ManifestFile.Write(path, manifest, null);
+            var read = ManifestFile.ReadBase(path, null);
+            Assert.Equal("/srv/wal", read.BaseBackup!.WalArchive);
+            Assert.Equal(BackupSetKinds.Base, read.SetKind);
+        }
+
+        [Fact]
         public void Pure_pieces_names_versions_paths_and_the_rdb_reader()
         {
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            Assert.Equal("app.dir", BackupEngine.SafeName("app", used, ".dir"));
-            Assert.Equal("APP-2.dir", BackupEngine.SafeName("APP", used, ".dir"));
-            Assert.Equal("my_db_x.dir", BackupEngine.SafeName("my db/x", used, ".dir"));
-            Assert.Equal("_hidden.dir", BackupEngine.SafeName(".hidden", used, ".dir"));
+            Assert.Equal("app.dir", PostgresDumpStep.SafeName("app", used, ".dir"));
+            Assert.Equal("APP-2.dir", PostgresDumpStep.SafeName("APP", used, ".dir"));
+            Assert.Equal("my_db_x.dir", PostgresDumpStep.SafeName("my db/x", used, ".dir"));
+            Assert.Equal("_hidden.dir", PostgresDumpStep.SafeName(".hidden", used, ".dir"));
 
             Assert.Equal(("15.20", 15), PgTools.ParseVersion("pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)"));
             Assert.Equal(("17", 17), PgTools.ParseVersion("pg_dump (PostgreSQL) 17devel"));
@@ -176,7 +254,7 @@ namespace PlatformOps.Tests.Backup
         public PlatformBackupSet Build()
         {
             var completed = DateTime.UtcNow.AddDays(-_daysAgo);
-            var manifest = new BackupManifest { Id = BackupEngine.NewId(completed), StartedUtc = completed, CompletedUtc = completed };
+            var manifest = new BackupManifest { Id = BackupSetFolder.NewId(completed), StartedUtc = completed, CompletedUtc = completed };
             var record = _proven ? new BackupVerificationRecord { LastVerifyPassed = true, LastRestorePassed = true } : null;
             return PlatformBackupSet.From("/nowhere/" + manifest.Id, manifest, record, BackupManifestSeal.Sealed);
         }

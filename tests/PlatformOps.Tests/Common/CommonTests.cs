@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 using Xunit;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Tests.Common
 {
@@ -128,7 +129,7 @@ namespace PlatformOps.Tests.Common
         [InlineData("::1", "::1", null)]
         [InlineData("[::1]", "::1", null)]
         public void Server_parameters_split_into_host_and_port(string server, string host, int? port)
-            => Assert.Equal((host, port), PostgresTarget.SplitHostPort(server));
+            => Assert.Equal((host, port), ConnectionSettings.SplitHostPort(server));
 
         [Fact]
         public void Postgres_target_resolves_parameters_then_profile_then_environment()

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 using PlatformOps.Profile;
 using PlatformOps.Readiness;
 using PlatformOps.Tests.Infrastructure;

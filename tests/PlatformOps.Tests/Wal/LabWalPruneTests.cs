@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using PlatformOps.Postgres;
 using PlatformOps.Tests.Infrastructure;
 using PlatformOps.Wal;
 using Xunit;
@@ -64,7 +65,7 @@ namespace PlatformOps.Tests.Wal
             Assert.Contains("removed 11 file(s)", said, StringComparison.Ordinal);
             var expected = Enumerable.Range(10, 11).Select(n => Seg((ulong)n)).Concat(new[] { "00000002.history", Seg(3) + ".tmp" }).OrderBy(n => n, StringComparer.Ordinal).ToArray();
             Assert.Equal(expected, Left());
-            Assert.True(WalArchiver.TestArchive(Archive, Seg(10), null, null).Complete);
+            Assert.True(WalArchiveCheck.TestArchive(Archive, Seg(10), null, null).Complete);
         }
 
         [Fact]

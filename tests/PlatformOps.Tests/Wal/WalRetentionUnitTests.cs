@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using PlatformOps.Backup;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 using PlatformOps.Readiness;
 using PlatformOps.Wal;
 using Xunit;
@@ -33,20 +35,15 @@ namespace PlatformOps.Tests.Wal
             return name;
         }
 
-        private static PlatformBaseBackup Backup(string id, ulong start, ulong end, DateTime started, string systemId = "7000000000000000001", string? archive = null) => new PlatformBaseBackup
-        {
-            Id = id,
-            StartWal = Seg(1, start),
-            EndWal = Seg(1, end),
-            StartedUtc = started,
-            CompletedUtc = started.AddMinutes(1),
-            WalArchive = archive,
-            Manifest = new BaseBackupManifest
+        private static PlatformBackupSet Backup(string id, ulong start, ulong end, DateTime started, string systemId = "7000000000000000001", string? archive = null)
+            => PlatformBackupSet.From(Path.Combine(Path.GetTempPath(), id), new BackupManifest
             {
                 Id = id,
-                BaseBackup = new BaseBackupInfo { StartWal = Seg(1, start), EndWal = Seg(1, end), SystemIdentifier = systemId, WalSegmentSize = WalSegment.DefaultSegmentSize, Timeline = 1 },
-            },
-        };
+                Kind = BackupManifest.KindBase,
+                StartedUtc = started,
+                CompletedUtc = started.AddMinutes(1),
+                BaseBackup = new BaseBackupInfo { StartWal = Seg(1, start), EndWal = Seg(1, end), SystemIdentifier = systemId, WalSegmentSize = WalSegment.DefaultSegmentSize, Timeline = 1, WalArchive = archive },
+            }, null, BackupManifestSeal.Sealed);
 
         private HashSet<string> Files() => Directory.GetFiles(_archive).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal)!;
 
@@ -84,7 +81,7 @@ namespace PlatformOps.Tests.Wal
             var after = Files();
             Assert.Equal(before.Except(expected).ToHashSet(StringComparer.Ordinal), after);
             foreach (var kept in new[] { history, backupFile, copying, stray, Seg(1, 0x10), Seg(1, 0x35) }) Assert.Contains(kept, after);
-            Assert.True(WalArchiver.TestArchive(_archive, Seg(1, 0x10), null, null).Complete);
+            Assert.True(WalArchiveCheck.TestArchive(_archive, Seg(1, 0x10), null, null).Complete);
 
             // A second run has nothing left to remove.
             Assert.Equal("NothingToRemove", WalRetention.Plan(_archive, backups, null, _now).Result.Action);
@@ -119,7 +116,7 @@ namespace PlatformOps.Tests.Wal
             var old = _now.AddDays(-30);
             for (ulong n = 0x08; n <= 0x12; n++) Put(Seg(1, n), old);
 
-            var none = Assert.Throws<PlatformOpsException>(() => WalRetention.Plan(_archive, Array.Empty<PlatformBaseBackup>(), null, _now));
+            var none = Assert.Throws<PlatformOpsException>(() => WalRetention.Plan(_archive, Array.Empty<PlatformBackupSet>(), null, _now));
             Assert.Equal("PlatformWalExpiryNoBaseBackup", none.ErrorId);
             // A base backup that recorded another archive folder does not count.
             var elsewhere = Assert.Throws<PlatformOpsException>(() => WalRetention.Plan(_archive, new[] { Backup("e", 0x10, 0x10, _now, archive: "/srv/other-archive") }, null, _now));

@@ -37,7 +37,7 @@ namespace PlatformOps.Tests.Wal
             Assert.Contains(result.Changes, c => c.Setting == "archive_mode" && c.To == "on" && c.NeedsRestart);
             Assert.Contains(result.Changes, c => c.Setting == "archive_command");
             Assert.Contains(enable.Warnings, w => w.Contains("restart", StringComparison.OrdinalIgnoreCase));
-            Assert.Equal(pg.Archive, WalArchiver.DirectoryOf(File.ReadAllText(autoConf).Split('\n').Single(l => l.StartsWith("archive_command")).Split(" = ", 2)[1].Trim('\'').Replace("''", "'")));
+            Assert.Equal(pg.Archive, ArchiveCommands.DirectoryOf(File.ReadAllText(autoConf).Split('\n').Single(l => l.StartsWith("archive_command")).Split(" = ", 2)[1].Trim('\'').Replace("''", "'")));
 
             var pending = _ps.Invoke("Get-PlatformWalStatus -Profile $args[0] -SampleSec 0", pg.ProfilePath).Objects<PlatformWalStatus>().Single();
             Assert.Equal(WalRpoState.NotArchiving, pending.RpoState);

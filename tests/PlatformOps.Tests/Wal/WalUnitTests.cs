@@ -1,4 +1,5 @@
 using System;
+using PlatformOps.Postgres;
 using PlatformOps.Wal;
 using Xunit;
 
@@ -18,8 +19,8 @@ namespace PlatformOps.Tests.Wal
             Assert.Equal("000000010000000000000002", WalSegment.Containing(1, WalSegment.ParseLsn("0/3000000"), WalSegment.DefaultSegmentSize, boundaryBelongsToPrevious: true).Name);
             Assert.Equal("0/3000028", WalSegment.FormatLsn(WalSegment.ParseLsn("0/3000028")));
             Assert.False(WalSegment.TryParse("000000010000000000000100", WalSegment.DefaultSegmentSize, out _));
-            Assert.True(WalArchiver.IsAtOrAfter("000000020000000000000005", "000000010000000000000005"));
-            Assert.False(WalArchiver.IsAtOrAfter("000000010000000000000004", "000000010000000000000005"));
+            Assert.True(WalSwitch.IsAtOrAfter("000000020000000000000005", "000000010000000000000005"));
+            Assert.False(WalSwitch.IsAtOrAfter("000000010000000000000004", "000000010000000000000005"));
         }
 
         [Theory]
@@ -27,11 +28,11 @@ namespace PlatformOps.Tests.Wal
         [InlineData("/srv/it's a \"dir\" with 100% $(rm -rf /)")]
         public void The_directory_command_quotes_the_folder_and_can_be_read_back(string folder)
         {
-            var command = WalArchiver.DirectoryCommand(folder);
-            Assert.Equal(folder, WalArchiver.DirectoryOf(command));
+            var command = ArchiveCommands.ForDirectory(folder);
+            Assert.Equal(folder, ArchiveCommands.DirectoryOf(command));
             Assert.Contains("%f", command, StringComparison.Ordinal);
             Assert.Contains("cmp -s %p", command, StringComparison.Ordinal);
-            Assert.Null(WalArchiver.DirectoryOf("cp %p /x/%f"));
+            Assert.Null(ArchiveCommands.DirectoryOf("cp %p /x/%f"));
         }
 
         private static PlatformWalStatus Status(Action<PlatformWalStatus> set)
@@ -45,7 +46,7 @@ namespace PlatformOps.Tests.Wal
         public void An_idle_server_whose_last_archive_is_hours_old_is_not_an_alarm()
         {
             var s = Status(x => { x.LastArchivedWal = "000000010000000000000009"; x.LastArchivedTime = Now.AddHours(-6); x.PendingBytes = 0; });
-            WalArchiver.EstimateRpo(s, Now, Now.AddHours(-6));
+            WalStatusReader.EstimateRpo(s, Now, Now.AddHours(-6));
             Assert.Equal(WalRpoState.UpToDate, s.RpoState);
             Assert.Equal(TimeSpan.Zero, s.RpoEstimate);
             Assert.True(s.RpoOk);
@@ -55,13 +56,13 @@ namespace PlatformOps.Tests.Wal
         public void Waiting_segments_that_do_not_move_are_stalled_and_their_age_is_the_RPO()
         {
             var s = Status(x => { x.ReadyBacklog = 3; x.OldestReadyTime = Now.AddMinutes(-12); x.LastArchivedTime = Now.AddMinutes(-13); x.ArchivedDuringSample = 0; });
-            WalArchiver.EstimateRpo(s, Now, null);
+            WalStatusReader.EstimateRpo(s, Now, null);
             Assert.Equal(WalRpoState.Stalled, s.RpoState);
             Assert.Equal(TimeSpan.FromMinutes(12), s.RpoEstimate);
             Assert.False(s.RpoOk);
 
             var busy = Status(x => { x.ReadyBacklog = 2; x.OldestReadyTime = Now.AddSeconds(-20); x.ArchivedDuringSample = 4; });
-            WalArchiver.EstimateRpo(busy, Now, null);
+            WalStatusReader.EstimateRpo(busy, Now, null);
             Assert.Equal(WalRpoState.Behind, busy.RpoState);
             Assert.True(busy.RpoOk);
         }
@@ -70,23 +71,23 @@ namespace PlatformOps.Tests.Wal
         public void An_open_segment_is_bounded_by_archive_timeout_and_failures_are_never_ok()
         {
             var open = Status(x => { x.PendingBytes = 5_000_000; x.ArchiveTimeoutSec = 60; x.LastArchivedTime = Now.AddHours(-2); });
-            WalArchiver.EstimateRpo(open, Now, Now.AddHours(-2));
+            WalStatusReader.EstimateRpo(open, Now, Now.AddHours(-2));
             Assert.Equal(WalRpoState.Current, open.RpoState);
             Assert.Equal(TimeSpan.FromSeconds(60), open.RpoEstimate);
             Assert.True(open.RpoOk);
 
             var noTimeout = Status(x => { x.PendingBytes = 5_000_000; x.ArchiveTimeoutSec = 0; });
-            WalArchiver.EstimateRpo(noTimeout, Now, Now.AddHours(-2));
+            WalStatusReader.EstimateRpo(noTimeout, Now, Now.AddHours(-2));
             Assert.Equal(TimeSpan.FromHours(2), noTimeout.RpoEstimate);
             Assert.False(noTimeout.RpoOk);
 
             var failing = Status(x => { x.ArchiveFailing = true; x.FailedCount = 3; x.ReadyBacklog = 1; x.OldestReadyTime = Now.AddSeconds(-5); });
-            WalArchiver.EstimateRpo(failing, Now, null);
+            WalStatusReader.EstimateRpo(failing, Now, null);
             Assert.Equal(WalRpoState.Failing, failing.RpoState);
             Assert.False(failing.RpoOk);
 
             var off = Status(x => x.ArchiveMode = "off");
-            WalArchiver.EstimateRpo(off, Now, null);
+            WalStatusReader.EstimateRpo(off, Now, null);
             Assert.Equal(WalRpoState.NotArchiving, off.RpoState);
             Assert.Null(off.RpoEstimate);
             Assert.False(off.RpoOk);
@@ -99,9 +100,9 @@ namespace PlatformOps.Tests.Wal
                                "cp: cannot create regular file '/gone/000000010000000000000003': No such file or directory\n" +
                                "2025-06-01 12:00:01.000 UTC [11] LOG:  archive command failed with exit code 1\n" +
                                "2025-06-01 12:00:01.000 UTC [11] DETAIL:  The failed archive command was: cp pg_wal/000000010000000000000003 /gone/000000010000000000000003\n";
-            var reason = WalArchiver.ReasonFromLog(log);
+            var reason = WalStatusReader.ReasonFromLog(log);
             Assert.StartsWith("cp: cannot create regular file '/gone/000000010000000000000003': No such file or directory (archive command failed with exit code 1; the failed archive command was: cp pg_wal/", reason, StringComparison.Ordinal);
-            Assert.Null(WalArchiver.ReasonFromLog("LOG:  all fine\n"));
+            Assert.Null(WalStatusReader.ReasonFromLog("LOG:  all fine\n"));
         }
 
         [Fact]

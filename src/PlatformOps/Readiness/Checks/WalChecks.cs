@@ -93,7 +93,7 @@ namespace PlatformOps.Readiness
             return context.Shared("wal", async () =>
             {
                 if (plan.PostgresError != null) throw plan.PostgresError;
-                return await WalArchiver.GetStatusAsync(plan.Postgres!, WalSample, TimeSpan.FromMinutes(plan.Settings.RpoTargetMinutes), plan.Docker,
+                return await WalStatusReader.GetStatusAsync(plan.Postgres!, WalSample, TimeSpan.FromMinutes(plan.Settings.RpoTargetMinutes), plan.Docker,
                     context.CancellationToken).ConfigureAwait(false);
             });
         }

@@ -11,7 +11,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using PlatformOps.Common;
 
-namespace PlatformOps.Backup
+namespace PlatformOps.Postgres
 {
     /// <summary>Where the PostgreSQL client tools run: Auto (host when its client is new enough, else the container), Host or Container.</summary>
     public enum PgToolMode
@@ -21,13 +21,33 @@ namespace PlatformOps.Backup
         Container,
     }
 
+    /// <summary>A host folder of PostgreSQL programs and the version they report.</summary>
+    internal sealed class PgInstallation
+    {
+        public PgInstallation(string dir, string version, int major)
+        {
+            Dir = dir;
+            Version = version;
+            Major = major;
+        }
+
+        public string Dir { get; }
+        public string Version { get; }
+        public int Major { get; }
+    }
+
     /// <summary>
-    /// pg_dump, pg_restore, pg_dumpall and psql, run either on the host (a client whose major version is not older
-    /// than the server's) or inside the PostgreSQL container through the Docker engine. The password reaches them
-    /// only through their environment (PGPASSFILE on the host when the target came from a pass file, else PGPASSWORD).
+    /// The one place that finds PostgreSQL's programs and runs them. On the host: $env:PLATFORMOPS_PG_BIN, the
+    /// distributions' folders (/usr/lib/postgresql/N/bin, /usr/pgsql-N/bin, Homebrew, /Library/PostgreSQL), then PATH,
+    /// each asked its version; the fit for a server is its own major version, else the oldest newer one. In a
+    /// container: the PostgreSQL container's own programs, through the Docker engine. The client tools (pg_dump,
+    /// pg_restore, pg_dumpall, psql) get the password only through their environment (PGPASSFILE on the host when the
+    /// target came from a pass file, else PGPASSWORD).
     /// </summary>
     internal sealed class PgTools : IDisposable
     {
+        /// <summary>What a host folder must hold to back up and restore: the version is pg_dump's.</summary>
+        private static readonly string[] ClientPrograms = { "pg_dump", "pg_restore" };
         private static readonly Regex VersionPattern = new Regex(@"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?", RegexOptions.CultureInvariant);
 
         private readonly PostgresTarget _target;
@@ -67,10 +87,8 @@ namespace PlatformOps.Backup
             string? hostProblem = null;
             if (mode != PgToolMode.Container)
             {
-                var candidates = await FindHostToolsAsync(cancellationToken).ConfigureAwait(false);
-                var fit = candidates.Where(c => c.Major >= serverMajor)
-                    .OrderBy(c => c.Major == serverMajor ? 0 : 1).ThenBy(c => c.Major).FirstOrDefault();
-                if (fit.Dir != null)
+                var candidates = await FindHostAsync(ClientPrograms, cancellationToken).ConfigureAwait(false);
+                if (Fit(candidates, serverMajor, newerAllowed: true) is PgInstallation fit)
                 {
                     log($"PostgreSQL tools: host, {fit.Dir} (pg_dump {fit.Version}; server {serverMajor}).");
                     return new PgTools(target, "Host", fit.Dir, fit.Version, fit.Major, null, null, target.Host, target.Port) { ServerMajor = serverMajor };
@@ -122,7 +140,7 @@ namespace PlatformOps.Backup
                 var (version, major) = ParseVersion(result.StandardOutput);
                 if (!result.Succeeded || major == 0)
                     throw new PlatformOpsException("PostgresClientNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, target.Container,
-                        $"pg_dump cannot be run in container '{target.Container}': {FirstLine(result.StandardError)}");
+                        $"pg_dump cannot be run in container '{target.Container}': {ProcessRunner.LastLines(result.StandardError)}");
                 if (major < serverMajor)
                     throw new PlatformOpsException("PostgresClientTooOld", System.Management.Automation.ErrorCategory.InvalidOperation, target.Container,
                         $"pg_dump {version} in container '{target.Container}' is older than the server ({serverMajor}).");
@@ -140,13 +158,29 @@ namespace PlatformOps.Backup
         internal static PgTools Host(PostgresTarget target, string binDir, string version, int major)
             => new PgTools(target, "Host", binDir, version, major, null, null, target.Host, target.Port);
 
-        /// <summary>The host folder whose tools best fit a server major version (same major first, else the oldest newer one), or null.</summary>
-        internal static async Task<(string Dir, string Version, int Major)?> FindHostFolderAsync(int serverMajor, CancellationToken cancellationToken)
+        /// <summary>The host folder whose client tools best fit a server major version, or null.</summary>
+        internal static async Task<PgInstallation?> FindHostFolderAsync(int serverMajor, CancellationToken cancellationToken)
+            => Fit(await FindHostAsync(ClientPrograms, cancellationToken).ConfigureAwait(false), serverMajor, newerAllowed: true);
+
+        /// <summary>
+        /// The host folder holding every program named, at a server's major version (or, when <paramref name="newerAllowed"/>,
+        /// the oldest newer one); PostgresProgramNotFound, saying what was found, when there is none.
+        /// </summary>
+        public static async Task<PgInstallation> FindProgramsAsync(int major, bool newerAllowed, CancellationToken cancellationToken, params string[] programs)
         {
-            var candidates = await FindHostToolsAsync(cancellationToken).ConfigureAwait(false);
-            var fit = candidates.Where(c => c.Major >= serverMajor).OrderBy(c => c.Major == serverMajor ? 0 : 1).ThenBy(c => c.Major).ToList();
-            return fit.Count == 0 ? null : fit[0];
+            if (programs == null || programs.Length == 0) throw new ArgumentException("Name at least one program.", nameof(programs));
+            var found = await FindHostAsync(programs, cancellationToken).ConfigureAwait(false);
+            if (Fit(found, major, newerAllowed) is PgInstallation fit) return fit;
+            throw new PlatformOpsException("PostgresProgramNotFound", System.Management.Automation.ErrorCategory.ObjectNotFound, programs[0],
+                $"No {string.Join(" and ", programs)} of PostgreSQL {major}{(newerAllowed ? " or newer" : string.Empty)} was found" +
+                (found.Count > 0 ? $" (found: {string.Join(", ", found.Select(f => $"{f.Dir} ({f.Version})"))})" : string.Empty) +
+                $". Install the PostgreSQL {major} server or client package, or set $env:PLATFORMOPS_PG_BIN to its bin folder.");
         }
+
+        /// <summary>The server's own major version first, else (when allowed) the oldest newer one; ties go to the earlier folder.</summary>
+        private static PgInstallation? Fit(IEnumerable<PgInstallation> candidates, int major, bool newerAllowed)
+            => candidates.Where(c => c.Major == major || (newerAllowed && c.Major > major))
+                .OrderBy(c => c.Major == major ? 0 : 1).ThenBy(c => c.Major).FirstOrDefault();
 
         internal static (string Version, int Major) ParseVersion(string text)
         {
@@ -156,40 +190,47 @@ namespace PlatformOps.Backup
             return (m.Groups[2].Success ? $"{major}.{m.Groups[2].Value}" : m.Groups[1].Value, major);
         }
 
-        private static string Exe(string name) => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? name + ".exe" : name;
+        /// <summary>A program's file name on this system (name.exe on Windows).</summary>
+        public static string Exe(string name) => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? name + ".exe" : name;
 
-        /// <summary>Every folder on this machine with a pg_dump, with its version.</summary>
-        internal static async Task<List<(string Dir, string Version, int Major)>> FindHostToolsAsync(CancellationToken cancellationToken)
+        /// <summary>The host folders that may hold PostgreSQL programs, in the order they are preferred.</summary>
+        private static IEnumerable<string> CandidateFolders()
         {
-            var dirs = new List<string>();
             var forced = Environment.GetEnvironmentVariable("PLATFORMOPS_PG_BIN");
-            if (!string.IsNullOrEmpty(forced)) dirs.Add(forced!);
+            if (!string.IsNullOrEmpty(forced)) yield return forced!;
             foreach (var (root, pattern, sub) in new[]
                      {
                          ("/usr/lib/postgresql", "*", "bin"), ("/usr", "pgsql-*", "bin"), ("/opt/homebrew/opt", "postgresql@*", "bin"),
                          ("/usr/local/opt", "postgresql@*", "bin"), ("/Library/PostgreSQL", "*", "bin"),
                      })
             {
+                string[] dirs;
                 try
                 {
-                    if (Directory.Exists(root))
-                        dirs.AddRange(Directory.GetDirectories(root, pattern).Select(d => System.IO.Path.Combine(d, sub)));
+                    dirs = Directory.Exists(root) ? Directory.GetDirectories(root, pattern) : Array.Empty<string>();
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException) { }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    continue;
+                }
+                foreach (var d in dirs.OrderBy(d => d, StringComparer.Ordinal)) yield return System.IO.Path.Combine(d, sub);
             }
             foreach (var p in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(System.IO.Path.PathSeparator))
-                if (!string.IsNullOrEmpty(p)) dirs.Add(p);
+                if (!string.IsNullOrEmpty(p)) yield return p;
+        }
 
-            var found = new List<(string, string, int)>();
-            foreach (var dir in dirs.Distinct(StringComparer.Ordinal))
+        /// <summary>Every host folder holding all of <paramref name="programs"/>, with the version the first one reports.</summary>
+        internal static async Task<List<PgInstallation>> FindHostAsync(IReadOnlyList<string> programs, CancellationToken cancellationToken)
+        {
+            var found = new List<PgInstallation>();
+            foreach (var dir in CandidateFolders().Distinct(StringComparer.Ordinal))
             {
-                var exe = System.IO.Path.Combine(dir, Exe("pg_dump"));
-                if (!File.Exists(exe) || !File.Exists(System.IO.Path.Combine(dir, Exe("pg_restore")))) continue;
+                if (!programs.All(p => File.Exists(System.IO.Path.Combine(dir, Exe(p))))) continue;
                 try
                 {
-                    var r = await ProcessRunner.RunAsync(new ProcessSpec(exe, "--version"), cancellationToken).ConfigureAwait(false);
+                    var r = await ProcessRunner.RunAsync(new ProcessSpec(System.IO.Path.Combine(dir, Exe(programs[0])), "--version"), cancellationToken).ConfigureAwait(false);
                     var (version, major) = ParseVersion(r.StandardOutput);
-                    if (r.Succeeded && major > 0) found.Add((dir, version, major));
+                    if (r.Succeeded && major > 0) found.Add(new PgInstallation(dir, version, major));
                 }
                 catch (PlatformOpsException) { }
             }
@@ -226,12 +267,6 @@ namespace PlatformOps.Backup
         public string RequirePathFor(string hostPath, string what)
             => PathFor(hostPath) ?? throw new PlatformOpsException("PlatformBackupFolderNotMounted", System.Management.Automation.ErrorCategory.InvalidOperation, hostPath,
                 $"The PostgreSQL container '{ContainerName}' cannot see '{hostPath}' ({what}): it is not under one of its bind mounts. Mount the backup folder into the container, use -Format Plain (streamed through the Docker API), or use host tools.");
-
-        internal static string FirstLine(string text)
-        {
-            var lines = (text ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-            return lines.Count == 0 ? "no output" : string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - 3)));
-        }
 
         public void Dispose() => _docker?.Dispose();
     }

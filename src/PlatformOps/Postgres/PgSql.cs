@@ -4,7 +4,7 @@ using System.Management.Automation;
 using System.Text;
 using PlatformOps.Common;
 
-namespace PlatformOps.Roles
+namespace PlatformOps.Postgres
 {
     /// <summary>
     /// Quoting for SQL text that cannot take bind parameters (GRANT, CREATE ROLE, ALTER SYSTEM...). Every name from a

@@ -3,9 +3,10 @@ using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using Npgsql;
+using PlatformOps.Common;
 using PlatformOps.Profile;
 
-namespace PlatformOps.Common
+namespace PlatformOps.Postgres
 {
     /// <summary>
     /// Where a PostgreSQL server is and how to log in to it. Resolved from, in order: explicit parameters, the
@@ -139,13 +140,13 @@ namespace PlatformOps.Common
             environment ??= Environment.GetEnvironmentVariable;
             var settings = profile?.Postgres;
 
-            var (host, portFromServer) = SplitHostPort(server);
-            host = FirstOf(host, settings?.Host, environment("PGHOST"), "localhost")!;
+            var (host, portFromServer) = ConnectionSettings.SplitHostPort(server);
+            host = ConnectionSettings.FirstOf(host, settings?.Host, environment("PGHOST"), "localhost")!;
             var envPort = int.TryParse(environment("PGPORT"), NumberStyles.None, CultureInfo.InvariantCulture, out var ep) ? ep : (int?)null;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? envPort ?? 5432;
-            var user = FirstOf(credential?.UserName, settings?.Username, environment("PGUSER"), Environment.UserName)!;
-            var db = FirstOf(database, settings?.Database, environment("PGDATABASE"), user)!;
-            var sslMode = FirstOf(settings?.SslMode, environment("PGSSLMODE"), "prefer")!;
+            var user = ConnectionSettings.FirstOf(credential?.UserName, settings?.Username, environment("PGUSER"), Environment.UserName)!;
+            var db = ConnectionSettings.FirstOf(database, settings?.Database, environment("PGDATABASE"), user)!;
+            var sslMode = ConnectionSettings.FirstOf(settings?.SslMode, environment("PGSSLMODE"), "prefer")!;
 
             string? password = null;
             string? usedPassFile = null;
@@ -184,26 +185,6 @@ namespace PlatformOps.Common
                 }
             }
             return new PostgresTarget(host, resolvedPort, db, user, password, usedPassFile, settings?.Container, sslMode);
-        }
-
-        /// <summary>Splits "host:port" (or "[v6]:port"); a bare host gives a null port.</summary>
-        internal static (string? Host, int? Port) SplitHostPort(string? server)
-        {
-            if (string.IsNullOrEmpty(server)) return (null, null);
-            var colon = server!.LastIndexOf(':');
-            if (colon > 0 && server.IndexOf(']') < colon && server.IndexOf(':') == colon
-                && int.TryParse(server.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-                return (server.Substring(0, colon), port);
-            if (server.StartsWith("[", StringComparison.Ordinal) && colon > server.IndexOf(']') && server.IndexOf(']') > 0
-                && int.TryParse(server.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var v6port))
-                return (server.Substring(1, server.IndexOf(']') - 1), v6port);
-            return (server.Trim('[', ']'), null);
-        }
-
-        internal static string? FirstOf(params string?[] values)
-        {
-            foreach (var v in values) if (!string.IsNullOrEmpty(v)) return v;
-            return null;
         }
     }
 }

@@ -1,9 +1,13 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.Wal
+namespace PlatformOps.Postgres
 {
+    // PostgreSQL's names for WAL: segments (timeline + segment number, 24 hex digits), LSNs, and the other files an
+    // archive holds (.partial, .backup and .history files), as the server writes them.
+
     /// <summary>A WAL segment as named on disk: timeline + segment number (24 hex digits).</summary>
     public readonly struct WalSegment : IComparable<WalSegment>, IEquatable<WalSegment>
     {
@@ -89,5 +93,72 @@ namespace PlatformOps.Wal
         public static bool operator <=(WalSegment a, WalSegment b) => a.CompareTo(b) <= 0;
         public static bool operator >=(WalSegment a, WalSegment b) => a.CompareTo(b) >= 0;
         public override string ToString() => Name;
+    }
+
+    /// <summary>What a file in a WAL archive is, by its name.</summary>
+    public enum WalFileKind
+    {
+        /// <summary>A WAL segment, plain or compressed (000000010000000000000003, ...gz).</summary>
+        Segment,
+        /// <summary>A segment a promotion left unfinished (....partial).</summary>
+        Partial,
+        /// <summary>A backup history file (000000010000000000000003.00000028.backup).</summary>
+        Backup,
+        /// <summary>A timeline history file (00000002.history).</summary>
+        History,
+    }
+
+    /// <summary>A WAL archive file name taken apart; anything else (a .tmp being copied, a stray file) does not parse and is left alone.</summary>
+    public readonly struct WalArchiveFile
+    {
+        private static readonly string[] CompressedSuffixes = { ".gz", ".zst", ".lz4", ".bz2", ".xz" };
+
+        private WalArchiveFile(string segment, WalFileKind kind, bool compressed)
+        {
+            Segment = segment;
+            Kind = kind;
+            Compressed = compressed;
+        }
+
+        /// <summary>The 24-digit segment name the file belongs to (for a .history file: its 8-digit timeline).</summary>
+        public string Segment { get; }
+        public WalFileKind Kind { get; }
+        public bool Compressed { get; }
+
+        public static bool TryParse(string name, out WalArchiveFile file)
+        {
+            file = default;
+            if (name == null) return false;
+            if (name.Length == 16 && name.EndsWith(".history", StringComparison.Ordinal) && IsHex(name, 0, 8))
+            {
+                file = new WalArchiveFile(name.Substring(0, 8), WalFileKind.History, false);
+                return true;
+            }
+            if (name.Length < 24 || !IsHex(name, 0, 24)) return false;
+            var segment = name.Substring(0, 24);
+            var rest = name.Substring(24);
+            if (rest.Length == 0) { file = new WalArchiveFile(segment, WalFileKind.Segment, false); return true; }
+            if (Array.IndexOf(CompressedSuffixes, rest) >= 0) { file = new WalArchiveFile(segment, WalFileKind.Segment, true); return true; }
+            foreach (var suffix in CompressedSuffixes.Concat(new[] { string.Empty }))
+            {
+                if (rest == ".partial" + suffix) { file = new WalArchiveFile(segment, WalFileKind.Partial, suffix.Length > 0); return true; }
+                if (rest.Length == 16 + suffix.Length && rest[0] == '.' && IsHex(rest, 1, 8) && rest.Substring(9) == ".backup" + suffix)
+                {
+                    file = new WalArchiveFile(segment, WalFileKind.Backup, suffix.Length > 0);
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool IsHex(string s, int start, int length)
+        {
+            for (var i = start; i < start + length; i++)
+            {
+                var c = s[i];
+                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'))) return false;
+            }
+            return true;
+        }
     }
 }

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using PlatformOps.Common;
 
-namespace PlatformOps.Common
+namespace PlatformOps.Postgres
 {
     /// <summary>Reads libpq pass files (hostname:port:database:username:password, '*' wildcards, '\' escapes).</summary>
     public static class PgPassFile

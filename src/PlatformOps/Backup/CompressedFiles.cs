@@ -1,62 +1,13 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
-using Npgsql;
 using PlatformOps.Common;
 
 namespace PlatformOps.Backup
 {
-    /// <summary>Small SQL helpers for the backup engines.</summary>
-    internal static class Pg
-    {
-        public static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-        {
-            using var command = new NpgsqlCommand(sql, connection);
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is DBNull ? null : value;
-        }
-
-        public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-        {
-            using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        /// <summary>Closes a connection for good (not back to the pool): a pooled idle session would keep a database "being accessed".</summary>
-        public static void Release(NpgsqlConnection connection)
-        {
-            try
-            {
-                NpgsqlConnection.ClearPool(connection);
-            }
-            finally
-            {
-                connection.Dispose();
-            }
-        }
-
-        /// <summary>An identifier quoted for SQL ("a""b").</summary>
-        public static string Ident(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
-
-        /// <summary>The ordinary tables pg_dump dumps the data of (no system schemas, no extension members).</summary>
-        public static async Task<List<(string Schema, string Name)>> ListTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-        {
-            const string sql = @"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-ORDER BY 1, 2";
-            var tables = new List<(string, string)>();
-            using var command = new NpgsqlCommand(sql, connection);
-            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) tables.Add((reader.GetString(0), reader.GetString(1)));
-            return tables;
-        }
-    }
-
     /// <summary>
     /// A file written through a compressor (gzip in-process; zstd or lz4 as a child process) and a SHA-256 hasher into
     /// a temporary name, renamed into place by <see cref="Commit"/>; disposing without committing deletes it.
@@ -133,7 +84,7 @@ ORDER BY 1, 2";
                 if (result.StandardError.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0)
                     throw new IOException("No space left on device");
                 throw new PlatformOpsException("PlatformBackupCompressorFailed", System.Management.Automation.ErrorCategory.InvalidOperation, _tool,
-                    $"{_tool} failed (exit code {result.ExitCode}): {PgTools.FirstLine(result.StandardError)}");
+                    $"{_tool} failed (exit code {result.ExitCode}): {ProcessRunner.LastLines(result.StandardError)}");
             }
         }
 
@@ -214,7 +165,7 @@ ORDER BY 1, 2";
             if (_decompressor == null) return;
             var result = await _decompressor.ConfigureAwait(false);
             if (!result.Succeeded)
-                throw new InvalidDataException($"{_tool} could not decompress the file: {PgTools.FirstLine(result.StandardError)}");
+                throw new InvalidDataException($"{_tool} could not decompress the file: {ProcessRunner.LastLines(result.StandardError)}");
         }
 
         public void Dispose()
@@ -224,45 +175,6 @@ ORDER BY 1, 2";
             Stream.Dispose();
             _file.Dispose();
             _stop.Dispose();
-        }
-    }
-
-    /// <summary>The Redis facts a backup records: version and whether the AOF is on.</summary>
-    internal sealed class RedisInfo
-    {
-        public string Version { get; private set; } = string.Empty;
-        public bool AofEnabled { get; private set; }
-        public Dictionary<string, long> Keys { get; } = new Dictionary<string, long>();
-
-        public static async Task<RedisInfo> ReadAsync(RedisTarget target, CancellationToken cancellationToken)
-        {
-            using var muxer = await target.ConnectAsync(5000).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                var server = muxer.GetServer(target.Host, target.Port);
-                var values = Redis.RedisProbe.Parse(await server.InfoRawAsync().ConfigureAwait(false) ?? string.Empty);
-                var info = new RedisInfo
-                {
-                    Version = values.TryGetValue("redis_version", out var v) ? v : string.Empty,
-                    AofEnabled = values.TryGetValue("aof_enabled", out var a) && a == "1",
-                };
-                foreach (var pair in values)
-                {
-                    if (!pair.Key.StartsWith("db", StringComparison.Ordinal) || !pair.Value.StartsWith("keys=", StringComparison.Ordinal)) continue;
-                    var keys = long.Parse(pair.Value.Split(',')[0].Substring(5), System.Globalization.CultureInfo.InvariantCulture);
-                    info.Keys[pair.Key.Substring(2)] = keys;
-                }
-                return info;
-            }
-            catch (StackExchange.Redis.RedisException ex)
-            {
-                throw target.Explain(ex);
-            }
-            catch (TimeoutException ex)
-            {
-                throw target.Explain(ex);
-            }
         }
     }
 }

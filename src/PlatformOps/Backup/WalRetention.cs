@@ -6,8 +6,9 @@ using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
-namespace PlatformOps.Wal
+namespace PlatformOps.Backup
 {
     /// <summary>What expiring a WAL archive removed (or would remove), what it kept and why.</summary>
     public sealed class WalArchiveExpiry
@@ -56,23 +57,18 @@ namespace PlatformOps.Wal
     /// </summary>
     public static class WalRetention
     {
-        private static bool IsTrustedLogicalSet(string folder, byte[]? manifestKey)
-        {
-            try { return PlatformOps.Backup.BackupStore.Read(folder, manifestKey).Kind == "Logical"; }
-            catch (PlatformOpsException) { return false; }
-        }
-
         /// <summary>Plans the expiry of <paramref name="archivePath"/> against the base backups in <paramref name="backupRoot"/>; refuses while any set's manifest cannot be trusted.</summary>
         public static WalExpiryPlan PlanForBackupFolder(string backupRoot, string? archivePath, TimeSpan? pitrWindow, DateTime utcNow, byte[]? manifestKey)
         {
             if (backupRoot == null) throw new ArgumentNullException(nameof(backupRoot));
-            var backups = BaseBackupEngine.List(backupRoot, manifestKey).ToList();
+            var problems = new List<PlatformOpsException>();
+            var sets = Directory.Exists(backupRoot) ? BackupStore.List(backupRoot, manifestKey, problems) : new List<PlatformBackupSet>();
+            var backups = sets.Where(s => s.Manifest.IsBase && s.Manifest.BaseBackup != null && s.ManifestTrusted).ToList();
             // A base backup whose manifest cannot be trusted still needs its WAL: expiring around it could delete what a
-            // restore from it replays. Expire nothing until it is verified (Test-PlatformBackup -Seal) or removed.
-            var unreadable = Directory.GetDirectories(backupRoot)
-                .Where(d => !Path.GetFileName(d).StartsWith(".", StringComparison.Ordinal) && File.Exists(Path.Combine(d, BaseBackupManifest.FileName)))
-                .Where(d => !backups.Any(b => string.Equals(Path.GetFullPath(b.Path).TrimEnd('/'), Path.GetFullPath(d).TrimEnd('/'), StringComparison.Ordinal)))
-                .Where(d => !IsTrustedLogicalSet(d, manifestKey))
+            // restore from it replays. Expire nothing until it is verified (Test-PlatformBackup -Seal) or removed. A set
+            // that cannot be read at all (or is a link) might be one too.
+            var unreadable = sets.Where(s => !s.ManifestTrusted || (s.Manifest.IsBase && s.Manifest.BaseBackup == null)).Select(s => s.Path)
+                .Concat(problems.Select(p => p.Target as string ?? backupRoot))
                 .ToList();
             if (unreadable.Count > 0)
                 throw new PlatformOpsException("PlatformWalExpiryRefused", ErrorCategory.InvalidData, unreadable[0],
@@ -81,7 +77,7 @@ namespace PlatformOps.Wal
             var archive = archivePath;
             if (archive == null)
             {
-                var recorded = backups.Select(b => b.WalArchive).Where(a => a != null).Select(a => Path.GetFullPath(a!).TrimEnd('/')).Distinct(StringComparer.Ordinal).ToList();
+                var recorded = backups.Select(b => b.Manifest.BaseBackup!.WalArchive).Where(a => a != null).Select(a => Path.GetFullPath(a!).TrimEnd('/')).Distinct(StringComparer.Ordinal).ToList();
                 if (recorded.Count != 1)
                     throw new PlatformOpsException("PlatformWalArchivePathMissing", ErrorCategory.InvalidArgument, backupRoot,
                         "No WAL archive folder: pass -ArchivePath or set Postgres.WalArchive in the profile.");
@@ -98,7 +94,7 @@ namespace PlatformOps.Wal
         /// their own start..end; every .history file; with a window, every file archived within it. Removed: the rest
         /// below the anchor. Base backups of another cluster (another system identifier) or another archive do not count.
         /// </summary>
-        public static WalExpiryPlan Plan(string archivePath, IReadOnlyList<PlatformBaseBackup> backups, TimeSpan? pitrWindow, DateTime utcNow)
+        public static WalExpiryPlan Plan(string archivePath, IReadOnlyList<PlatformBackupSet> backups, TimeSpan? pitrWindow, DateTime utcNow)
         {
             if (archivePath == null) throw new ArgumentNullException(nameof(archivePath));
             if (backups == null) throw new ArgumentNullException(nameof(backups));
@@ -110,7 +106,7 @@ namespace PlatformOps.Wal
             var files = new DirectoryInfo(archive).GetFiles();
             var systemId = ArchiveSystemIdentifier(files);
             var mine = backups.Where(b => b.Manifest.BaseBackup != null
-                                          && (b.WalArchive == null || string.Equals(Path.GetFullPath(b.WalArchive).TrimEnd('/'), archive, StringComparison.Ordinal))
+                                          && (b.Manifest.BaseBackup.WalArchive == null || string.Equals(Path.GetFullPath(b.Manifest.BaseBackup.WalArchive).TrimEnd('/'), archive, StringComparison.Ordinal))
                                           && (systemId == null || b.Manifest.BaseBackup.SystemIdentifier == systemId))
                 .ToList();
             if (mine.Count == 0)
@@ -119,8 +115,8 @@ namespace PlatformOps.Wal
                     "which WAL is no longer needed. Nothing was removed. Take one with Invoke-PlatformBaseBackup, or name the backup folder with -BackupPath.");
             var size = mine.Select(b => b.Manifest.BaseBackup!.WalSegmentSize).FirstOrDefault(s => s > 0);
             if (size <= 0) size = WalSegment.DefaultSegmentSize;
-            WalSegment Start(PlatformBaseBackup b) => WalSegment.Parse(b.StartWal, size);
-            WalSegment End(PlatformBaseBackup b) => WalSegment.TryParse(b.EndWal, size, out var e) ? e : Start(b);
+            WalSegment Start(PlatformBackupSet b) => WalSegment.Parse(b.Manifest.BaseBackup!.StartWal, size);
+            WalSegment End(PlatformBackupSet b) => WalSegment.TryParse(b.Manifest.BaseBackup!.EndWal, size, out var e) ? e : Start(b);
             var ordered = mine.OrderBy(b => Start(b)).ThenBy(b => b.StartedUtc).ToList();
 
             var notes = new List<string>();
@@ -140,7 +136,7 @@ namespace PlatformOps.Wal
             foreach (var older in ordered.Where(b => Start(b) < keepFrom))
             {
                 ranges.Add((Start(older).Number, End(older).Number));
-                notes.Add($"Base backup {older.Id} is older than the point-in-time window: only its own WAL ({older.StartWal}..{older.EndWal}) is kept, " +
+                notes.Add($"Base backup {older.Id} is older than the point-in-time window: only its own WAL ({older.Manifest.BaseBackup!.StartWal}..{older.Manifest.BaseBackup!.EndWal}) is kept, " +
                           "so it restores to its end, not to later moments.");
             }
 

@@ -1,4 +1,4 @@
-namespace PlatformOps.Common
+namespace PlatformOps.Postgres
 {
     /// <summary>
     /// Builds values that libpq tools (pg_dump, pg_restore, pg_dumpall, psql) take as connection settings. A database

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 
-namespace PlatformOps.Backup
+namespace PlatformOps.Postgres
 {
     /// <summary>
     /// Reads what a Directory-format dump says about itself in its toc.dat (pg_backup_archiver.c's header and table of
