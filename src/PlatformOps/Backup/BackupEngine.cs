@@ -10,6 +10,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
@@ -81,7 +82,7 @@ namespace PlatformOps.Backup
                 if (request.Postgres != null)
                     await BackupPostgresAsync(request, request.Postgres, manifest, partial, applicationName, progress, cancellationToken).ConfigureAwait(false);
                 if (request.Redis != null)
-                    await BackupRedisAsync(request.Redis, manifest, partial, progress, cancellationToken).ConfigureAwait(false);
+                    await RedisSnapshot.TakeAsync(request.Redis, manifest, partial, progress, cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
 
                 manifest.CompletedUtc = DateTime.UtcNow;
@@ -96,7 +97,7 @@ namespace PlatformOps.Backup
                 progress.Say($"Backup set {id} written to {final} ({BackupProgress.Size(manifest.Files.Sum(f => f.Size))} in {clock.Elapsed.TotalSeconds:0.0} s).");
                 return PlatformBackupSet.From(final, manifest, null, request.ManifestKey != null ? BackupManifestSeal.SealedWithKey : BackupManifestSeal.Sealed, manifestSha);
             }
-            catch (IOException ex) when (RedisSnapshot.IsDiskFull(ex))
+            catch (IOException ex) when (ErrorCauses.IsDiskFull(ex))
             {
                 throw DiskFull(root, ex);
             }
@@ -109,7 +110,7 @@ namespace PlatformOps.Backup
                 if (!committed)
                 {
                     if (request.Postgres != null) await TerminateBackendsAsync(request.Postgres, applicationName).ConfigureAwait(false);
-                    DeleteQuietly(partial);
+                    FileCleanup.DeleteQuietly(partial);
                 }
             }
         }
@@ -129,8 +130,8 @@ namespace PlatformOps.Backup
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                DeleteQuietly(partial);
-                if (ex is IOException io && RedisSnapshot.IsDiskFull(io)) throw DiskFull(root, io);
+                FileCleanup.DeleteQuietly(partial);
+                if (ex is IOException io && ErrorCauses.IsDiskFull(io)) throw DiskFull(root, io);
                 throw Unwritable(root, ex);
             }
         }
@@ -164,7 +165,7 @@ namespace PlatformOps.Backup
                 if (except != null && string.Equals(dir, except, StringComparison.Ordinal)) continue;
                 if (OwnerAlive(dir)) continue;
                 progress?.Say($"Removing the partial backup '{dir}' left by a backup that did not finish.");
-                if (DeleteQuietly(dir)) removed++;
+                if (FileCleanup.DeleteQuietly(dir)) removed++;
             }
             return removed;
         }
@@ -193,20 +194,6 @@ namespace PlatformOps.Backup
             var text = File.ReadAllText(stat);
             var close = text.LastIndexOf(')');
             return close > 0 && close + 2 < text.Length && (text[close + 2] == 'Z' || text[close + 2] == 'X');
-        }
-
-        internal static bool DeleteQuietly(string path)
-        {
-            try
-            {
-                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-                else if (File.Exists(path)) File.Delete(path);
-                return true;
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                return false;
-            }
         }
 
         /// <summary>Ends the server sessions of a cancelled or failed dump (pg_dump in a container outlives a closed attach otherwise).</summary>
@@ -526,43 +513,6 @@ namespace PlatformOps.Backup
                     $"The PostgreSQL server went away while {tool} was working on {what}: {detail}. Nothing was kept; run the backup again once the server is back.");
             return new PlatformOpsException("PlatformBackupToolFailed", System.Management.Automation.ErrorCategory.InvalidOperation, what,
                 $"{tool} failed (exit code {result.ExitCode}) on {what}: {detail}");
-        }
-
-        // ---------------------------------------------------------------------------------------------------------
-        // Redis
-        // ---------------------------------------------------------------------------------------------------------
-
-        private static async Task BackupRedisAsync(RedisTarget target, BackupManifest manifest, string partial, BackupProgress progress, CancellationToken cancellationToken)
-        {
-            var total = Math.Max(1, progress.Total);
-            progress.Step(total, total, "Redis snapshot");
-            var info = await RedisInfo.ReadAsync(target, cancellationToken).ConfigureAwait(false);
-            manifest.Redis = new BackupServerInfo { Endpoint = target.Endpoint, Version = info.Version, Container = target.Container, AofEnabled = info.AofEnabled };
-            var entry = new BackupFileEntry { Kind = BackupKinds.Redis, Name = "redis.rdb", Format = "Rdb", Compression = "none" };
-            var path = System.IO.Path.Combine(partial, entry.Name);
-            var clock = Stopwatch.StartNew();
-            using (var file = new AtomicFile(path, secret: true))
-            using (var hashing = new HashingStream(file.Stream, progress.AddBytes))
-            {
-                await RedisSnapshot.DumpAsync(target, hashing, cancellationToken).ConfigureAwait(false);
-                hashing.Flush();
-                entry.Sha256 = hashing.Finish();
-                entry.Size = hashing.BytesWritten;
-                file.Commit();
-            }
-            try
-            {
-                var (keys, partialKeys) = RdbKeyCounter.Count(path);
-                entry.Keys = keys;
-                if (partialKeys) entry.KeysPartial = true;
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new PlatformOpsException("RedisSnapshotInvalid", System.Management.Automation.ErrorCategory.InvalidData, target,
-                    $"The snapshot received from Redis at {target.Endpoint} is not a valid RDB file: {ex.Message}", ex);
-            }
-            manifest.Files.Add(entry);
-            progress.Say($"Redis {info.Version}: {entry.Keys.Values.Sum()} keys, {BackupProgress.Size(entry.Size)} in {clock.Elapsed.TotalSeconds:0.0} s{(info.AofEnabled ? " (AOF is on: see Restore-PlatformRedis)" : string.Empty)}.");
         }
     }
 }

@@ -226,43 +226,4 @@ ORDER BY 1, 2";
             _stop.Dispose();
         }
     }
-
-    /// <summary>The Redis facts a backup records: version and whether the AOF is on.</summary>
-    internal sealed class RedisInfo
-    {
-        public string Version { get; private set; } = string.Empty;
-        public bool AofEnabled { get; private set; }
-        public Dictionary<string, long> Keys { get; } = new Dictionary<string, long>();
-
-        public static async Task<RedisInfo> ReadAsync(RedisTarget target, CancellationToken cancellationToken)
-        {
-            using var muxer = await target.ConnectAsync(5000).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                var server = muxer.GetServer(target.Host, target.Port);
-                var values = Redis.RedisProbe.Parse(await server.InfoRawAsync().ConfigureAwait(false) ?? string.Empty);
-                var info = new RedisInfo
-                {
-                    Version = values.TryGetValue("redis_version", out var v) ? v : string.Empty,
-                    AofEnabled = values.TryGetValue("aof_enabled", out var a) && a == "1",
-                };
-                foreach (var pair in values)
-                {
-                    if (!pair.Key.StartsWith("db", StringComparison.Ordinal) || !pair.Value.StartsWith("keys=", StringComparison.Ordinal)) continue;
-                    var keys = long.Parse(pair.Value.Split(',')[0].Substring(5), System.Globalization.CultureInfo.InvariantCulture);
-                    info.Keys[pair.Key.Substring(2)] = keys;
-                }
-                return info;
-            }
-            catch (StackExchange.Redis.RedisException ex)
-            {
-                throw target.Explain(ex);
-            }
-            catch (TimeoutException ex)
-            {
-                throw target.Explain(ex);
-            }
-        }
-    }
 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {

@@ -1,330 +1,51 @@
 using System;
-using System.Collections.Generic;
-using System.Globalization;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Net.Sockets;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
     /// <summary>
-    /// Captures a Redis snapshot without stopping the server, the way `redis-cli --rdb` does: it asks for the
-    /// replication stream (SYNC), receives the RDB the server forks for it (disk or diskless), and closes the link.
-    /// The password goes over the socket (AUTH), never to a process.
+    /// The Redis step of a backup: the server's facts into the manifest, its RDB off the replication stream into the set
+    /// (hashed as it is written, 0600, renamed into place), and the keys per database counted from the file.
     /// </summary>
     internal static class RedisSnapshot
     {
-        /// <summary>Streams the server's RDB into <paramref name="output"/>; returns its length.</summary>
-        public static async Task<long> DumpAsync(RedisTarget target, Stream output, CancellationToken cancellationToken, TimeSpan? timeout = null)
+        public static async Task TakeAsync(RedisTarget target, BackupManifest manifest, string partial, BackupProgress progress, CancellationToken cancellationToken)
         {
-            using var tcp = new TcpClient { NoDelay = true, ReceiveBufferSize = 1 << 20 };
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout ?? TimeSpan.FromMinutes(30));
-            using var close = deadline.Token.Register(() => tcp.Close());
+            var total = Math.Max(1, progress.Total);
+            progress.Step(total, total, "Redis snapshot");
+            var info = await RedisInfo.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+            manifest.Redis = new BackupServerInfo { Endpoint = target.Endpoint, Version = info.Version, Container = target.Container, AofEnabled = info.AofEnabled };
+            var entry = new BackupFileEntry { Kind = BackupKinds.Redis, Name = "redis.rdb", Format = "Rdb", Compression = "none" };
+            var path = Path.Combine(partial, entry.Name);
+            var clock = Stopwatch.StartNew();
+            using (var file = new AtomicFile(path, secret: true))
+            using (var hashing = new HashingStream(file.Stream, progress.AddBytes))
+            {
+                await ReplicationSnapshot.CopyRdbAsync(target, hashing, cancellationToken).ConfigureAwait(false);
+                hashing.Flush();
+                entry.Sha256 = hashing.Finish();
+                entry.Size = hashing.BytesWritten;
+                file.Commit();
+            }
             try
             {
-                await tcp.ConnectAsync(target.Host, target.Port).ConfigureAwait(false);
+                var (keys, partialKeys) = RdbKeyCounter.Count(path);
+                entry.Keys = keys;
+                if (partialKeys) entry.KeysPartial = true;
             }
-            catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException)
+            catch (InvalidDataException ex)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                throw target.Explain(ex);
+                throw new PlatformOpsException("RedisSnapshotInvalid", System.Management.Automation.ErrorCategory.InvalidData, target,
+                    $"The snapshot received from Redis at {target.Endpoint} is not a valid RDB file: {ex.Message}", ex);
             }
-            var stream = tcp.GetStream();
-            // The replication link is untrusted input: lines are bounded, lengths checked, every read under the deadline.
-            var reader = new Redis.RespReader(stream, bufferSize: 1 << 20);
-            try
-            {
-                if (target.HasPassword)
-                {
-                    await RawRedis.SendAsync(stream, deadline.Token, "AUTH", target.Password!).ConfigureAwait(false);
-                    var reply = await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
-                    if (!reply.StartsWith("+", StringComparison.Ordinal))
-                        throw new PlatformOpsException("RedisAuthenticationFailed", System.Management.Automation.ErrorCategory.AuthenticationError, target,
-                            $"Redis at {target.Endpoint} refused the password. Check -Credential or the profile's PasswordFile.");
-                }
-                // Redis 7 sends only the RDB to an rdb-only replica; older servers answer an error, which is fine.
-                await RawRedis.SendAsync(stream, deadline.Token, "REPLCONF", "rdb-only", "1").ConfigureAwait(false);
-                await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false);
-                await RawRedis.SendAsync(stream, deadline.Token, "SYNC").ConfigureAwait(false);
-
-                string header;
-                do
-                {
-                    header = await reader.ReadLineAsync(deadline.Token).ConfigureAwait(false); // empty lines are keep-alives while the fork writes
-                }
-                while (header.Length == 0);
-                if (header.StartsWith("-", StringComparison.Ordinal))
-                {
-                    var reason = header.Substring(1);
-                    if (reason.StartsWith("NOAUTH", StringComparison.Ordinal) || reason.StartsWith("WRONGPASS", StringComparison.Ordinal))
-                        throw new PlatformOpsException("RedisAuthenticationFailed", System.Management.Automation.ErrorCategory.AuthenticationError, target,
-                            $"Redis at {target.Endpoint} needs a password. Check -Credential or the profile's PasswordFile.");
-                    throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidOperation, target,
-                        $"Redis at {target.Endpoint} refused to send a snapshot: {reason}");
-                }
-                if (!header.StartsWith("$", StringComparison.Ordinal))
-                    throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidData, target,
-                        $"Redis at {target.Endpoint} answered SYNC with '{(header.Length > 80 ? header.Substring(0, 80) + "..." : header)}'.");
-                if (header.StartsWith("$EOF:", StringComparison.Ordinal))
-                {
-                    var mark = Encoding.ASCII.GetBytes(header.Substring(5));
-                    if (mark.Length != 40)
-                        throw new InvalidDataException($"a diskless transfer mark must be 40 bytes, not {mark.Length}");
-                    return await reader.CopyUntilMarkAsync(mark, output, deadline.Token).ConfigureAwait(false);
-                }
-                // The announced length is believed only as far as the bytes that actually arrive: they are streamed to the
-                // output as they come, never allocated, and the deadline ends a server that announces more than it sends.
-                var length = Redis.RespReader.ParseLength(header);
-                if (length < 0) throw new InvalidDataException("the snapshot length is negative");
-                await reader.CopyExactlyAsync(length, output, deadline.Token).ConfigureAwait(false);
-                return length;
-            }
-            catch (Redis.RespTooLargeException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.InvalidData, target,
-                    $"Redis at {target.Endpoint} sent what no snapshot stream holds: {ex.Message}.", ex);
-            }
-            catch (InvalidDataException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.ProtocolError, target,
-                    $"Redis at {target.Endpoint} answered SYNC with something malformed: {ex.Message}.", ex);
-            }
-            catch (Exception ex) when ((ex is IOException || ex is ObjectDisposedException || ex is SocketException || ex is OperationCanceledException)
-                                       && !cancellationToken.IsCancellationRequested)
-            {
-                if (deadline.IsCancellationRequested)
-                    throw new PlatformOpsException("RedisTimeout", System.Management.Automation.ErrorCategory.OperationTimeout, target,
-                        $"Redis at {target.Endpoint} did not finish sending its snapshot in time.", ex);
-                if (ex is IOException io && IsDiskFull(io)) throw;
-                throw new PlatformOpsException("RedisSnapshotFailed", System.Management.Automation.ErrorCategory.ReadError, target,
-                    $"The snapshot stream from Redis at {target.Endpoint} broke: {PlatformErrors.Reason(ex)}", ex);
-            }
-            catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            catch (IOException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-
-        internal static bool IsDiskFull(IOException ex)
-            => ex.Message.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0 || (ex.HResult & 0xFFFF) == 28 || (ex.HResult & 0xFFFF) == 112;
-    }
-
-    /// <summary>
-    /// Reads an RDB file far enough to count its keys per database: the RESIZEDB size that follows each SELECTDB,
-    /// else the keys walked. Values are skipped, not decoded. Types it cannot skip (modules of unknown layout,
-    /// newer types) end the walk and mark the result partial.
-    /// </summary>
-    internal static class RdbKeyCounter
-    {
-        public static (Dictionary<string, long> Keys, bool Partial) Count(string path)
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            using var reader = new BinaryReader(new BufferedStream(file, 1 << 16));
-            var magic = Encoding.ASCII.GetString(reader.ReadBytes(9));
-            if (!magic.StartsWith("REDIS", StringComparison.Ordinal))
-                throw new InvalidDataException("not an RDB file (no REDIS header)");
-            var resized = new Dictionary<long, long>();
-            var walked = new Dictionary<long, long>();
-            long db = 0;
-            var partial = false;
-            try
-            {
-                while (true)
-                {
-                    var op = reader.ReadByte();
-                    switch (op)
-                    {
-                        case 0xFF: goto done;
-                        case 0xFE: db = Len(reader); continue;
-                        case 0xFB: resized[db] = Len(reader); Len(reader); continue;
-                        case 0xFA: SkipString(reader); SkipString(reader); continue;
-                        case 0xFD: reader.ReadBytes(4); continue;
-                        case 0xFC: reader.ReadBytes(8); continue;
-                        case 0xF9: reader.ReadByte(); continue;
-                        case 0xF8: Len(reader); continue;
-                        case 0xF7: Len(reader); Len(reader); Len(reader); SkipModuleValue(reader); continue;
-                        case 0xF5: SkipString(reader); continue;
-                        case 0xF4: Len(reader); Len(reader); Len(reader); continue;
-                    }
-                    SkipString(reader); // the key
-                    if (!SkipValue(reader, op)) { partial = true; goto done; }
-                    walked[db] = (walked.TryGetValue(db, out var n) ? n : 0) + 1;
-                }
-            }
-            catch (EndOfStreamException)
-            {
-                throw new InvalidDataException("the RDB file ends early (truncated)");
-            }
-        done:
-            var keys = new Dictionary<string, long>();
-            foreach (var d in new HashSet<long>(resized.Keys).Union(walked.Keys))
-                keys[d.ToString(CultureInfo.InvariantCulture)] = resized.TryGetValue(d, out var r) ? r : walked[d];
-            return (keys, partial);
-        }
-
-        private static long Len(BinaryReader r) => Len(r, out _);
-
-        private static long Len(BinaryReader r, out int special)
-        {
-            special = -1;
-            var b = r.ReadByte();
-            switch (b >> 6)
-            {
-                case 0: return b & 0x3F;
-                case 1: return ((b & 0x3F) << 8) | r.ReadByte();
-                case 2:
-                    if (b == 0x80) return BigEndian(r, 4);
-                    if (b == 0x81) return BigEndian(r, 8);
-                    throw new InvalidDataException("bad length encoding");
-                default:
-                    special = b & 0x3F;
-                    return 0;
-            }
-        }
-
-        private static long BigEndian(BinaryReader r, int bytes)
-        {
-            long v = 0;
-            for (var i = 0; i < bytes; i++) v = (v << 8) | r.ReadByte();
-            return v;
-        }
-
-        private static void Skip(BinaryReader r, long count)
-        {
-            var stream = r.BaseStream;
-            while (count > 0)
-            {
-                var chunk = (int)Math.Min(count, 1 << 16);
-                if (r.ReadBytes(chunk).Length < chunk) throw new EndOfStreamException();
-                count -= chunk;
-            }
-            _ = stream;
-        }
-
-        private static void SkipString(BinaryReader r)
-        {
-            var len = Len(r, out var special);
-            switch (special)
-            {
-                case -1: Skip(r, len); return;
-                case 0: Skip(r, 1); return;
-                case 1: Skip(r, 2); return;
-                case 2: Skip(r, 4); return;
-                case 3:
-                    var compressed = Len(r);
-                    Len(r);
-                    Skip(r, compressed);
-                    return;
-                default: throw new InvalidDataException("bad string encoding");
-            }
-        }
-
-        private static void SkipModuleValue(BinaryReader r)
-        {
-            while (true)
-            {
-                var opcode = Len(r);
-                switch (opcode)
-                {
-                    case 0: return;
-                    case 1:
-                    case 2: Len(r); break;
-                    case 3: Skip(r, 4); break;
-                    case 4: Skip(r, 8); break;
-                    case 5: SkipString(r); break;
-                    default: throw new InvalidDataException("bad module value");
-                }
-            }
-        }
-
-        /// <summary>Skips one value of the given type; false when the type is not known.</summary>
-        private static bool SkipValue(BinaryReader r, byte type)
-        {
-            long n;
-            switch (type)
-            {
-                case 0: SkipString(r); return true;
-                case 1:
-                case 2:
-                case 14:
-                    n = Len(r);
-                    for (long i = 0; i < n; i++) SkipString(r);
-                    return true;
-                case 3:
-                    n = Len(r);
-                    for (long i = 0; i < n; i++)
-                    {
-                        SkipString(r);
-                        var dl = r.ReadByte();
-                        if (dl < 253) Skip(r, dl);
-                    }
-                    return true;
-                case 4:
-                    n = Len(r);
-                    for (long i = 0; i < 2 * n; i++) SkipString(r);
-                    return true;
-                case 5:
-                    n = Len(r);
-                    for (long i = 0; i < n; i++) { SkipString(r); Skip(r, 8); }
-                    return true;
-                case 7: Len(r); SkipModuleValue(r); return true;
-                case 9:
-                case 10:
-                case 11:
-                case 12:
-                case 13:
-                case 16:
-                case 17:
-                case 20:
-                    SkipString(r);
-                    return true;
-                case 18:
-                    n = Len(r);
-                    for (long i = 0; i < n; i++) { Len(r); SkipString(r); }
-                    return true;
-                case 15:
-                case 19:
-                case 21:
-                    SkipStream(r, type);
-                    return true;
-                default:
-                    return false;
-            }
-        }
-
-        private static void SkipStream(BinaryReader r, byte type)
-        {
-            var listpacks = Len(r);
-            for (long i = 0; i < listpacks; i++) { SkipString(r); SkipString(r); }
-            Len(r); Len(r); Len(r);                                   // length, last id
-            if (type >= 19) { Len(r); Len(r); Len(r); Len(r); Len(r); } // first id, max deleted id, entries added
-            var groups = Len(r);
-            for (long g = 0; g < groups; g++)
-            {
-                SkipString(r);
-                Len(r); Len(r);
-                if (type >= 19) Len(r);
-                var pel = Len(r);
-                for (long p = 0; p < pel; p++) { Skip(r, 16); Skip(r, 8); Len(r); }
-                var consumers = Len(r);
-                for (long c = 0; c < consumers; c++)
-                {
-                    SkipString(r);
-                    Skip(r, 8);
-                    if (type >= 21) Skip(r, 8);
-                    var cpel = Len(r);
-                    Skip(r, 16 * cpel);
-                }
-            }
+            manifest.Files.Add(entry);
+            progress.Say($"Redis {info.Version}: {entry.Keys.Values.Sum()} keys, {BackupProgress.Size(entry.Size)} in {clock.Elapsed.TotalSeconds:0.0} s{(info.AofEnabled ? " (AOF is on: see Restore-PlatformRedis)" : string.Empty)}.");
         }
     }
 }

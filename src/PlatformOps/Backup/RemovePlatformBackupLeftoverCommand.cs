@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 
 namespace PlatformOps.Backup
 {
@@ -86,7 +87,7 @@ namespace PlatformOps.Backup
                     {
                         if (leftover.Kind == BackupLeftovers.PartialSet)
                         {
-                            if (!BackupEngine.DeleteQuietly(System.IO.Path.Combine(leftover.Location, leftover.Name)))
+                            if (!FileCleanup.DeleteQuietly(System.IO.Path.Combine(leftover.Location, leftover.Name)))
                                 throw new PlatformOpsException("PlatformBackupLeftoverNotRemoved", ErrorCategory.WriteError, leftover.Name,
                                     $"The partial backup folder '{System.IO.Path.Combine(leftover.Location, leftover.Name)}' could not be deleted: check its permissions.");
                         }

@@ -121,7 +121,7 @@ namespace PlatformOps.Backup
             {
                 // Not running (it failed to start): nothing to stop.
             }
-            BackupEngine.DeleteQuietly(_folder);
+            FileCleanup.DeleteQuietly(_folder);
         }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Health
 {

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using PlatformOps.Common;
 using PlatformOps.Profile;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Readiness
 {

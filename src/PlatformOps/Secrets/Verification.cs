@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
 using PlatformOps.Profile;
+using PlatformOps.Redis;
 using StackExchange.Redis;
 
 namespace PlatformOps.SecretHygiene

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Postgres;
 using PlatformOps.Profile;
 
 namespace PlatformOps.Wal

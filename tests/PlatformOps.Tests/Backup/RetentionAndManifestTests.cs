@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PlatformOps.Backup;
+using PlatformOps.Redis;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
+using PlatformOps.Common;
 
-namespace PlatformOps.Common
+namespace PlatformOps.Postgres
 {
     /// <summary>
     /// A cmdlet that talks to a PostgreSQL server: -Server, -Port, -UserName, -Credential, -PasswordFile, then profile, then
@@ -66,67 +67,9 @@ namespace PlatformOps.Common
     {
         [Parameter]
         [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(PlatformOps.Postgres.DatabaseCompleter))]
+        [ArgumentCompleter(typeof(DatabaseCompleter))]
         public string? Database { get; set; }
 
         protected override string? DefaultDatabase => Database;
-    }
-
-    /// <summary>A cmdlet that talks to Redis: -Server, -Port, -Credential, -PasswordFile, then profile, then REDISCLI_AUTH.</summary>
-    public abstract class RedisCmdlet : PlatformCmdlet
-    {
-        /// <summary>Host name or address, optionally host:port. Default: profile, then 127.0.0.1. -Host is an alias (the profile's word).</summary>
-        [Parameter]
-        [Alias("Host")]
-        [ValidateNotNullOrEmpty]
-        public string? Server { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 65535)]
-        public int? Port { get; set; }
-
-        /// <summary>The Redis password as the credential's password (the user name is ignored unless ACLs are used).</summary>
-        [Parameter]
-        [Credential]
-        public PSCredential? Credential { get; set; }
-
-        /// <summary>A file that holds only the Redis password.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? PasswordFile { get; set; }
-
-        protected RedisTarget ResolveRedis()
-        {
-            try
-            {
-                return RedisTarget.Resolve(Server, Port, Credential,
-                    PasswordFile == null ? null : GetUnresolvedProviderPathFromPSPath(PasswordFile), EffectiveProfile);
-            }
-            catch (PlatformOpsException ex)
-            {
-                Fail(ex);
-                throw;
-            }
-        }
-    }
-
-    /// <summary>A cmdlet that talks to a Docker engine: -DockerEndpoint and -ComposeProject, then profile, then DOCKER_HOST.</summary>
-    public abstract class DockerCmdlet : PlatformCmdlet
-    {
-        /// <summary>The engine endpoint as DOCKER_HOST spells it. Default: profile, then DOCKER_HOST, then the local socket.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? DockerEndpoint { get; set; }
-
-        /// <summary>The Compose project. Default: the profile's. '*' means every container of the engine.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ComposeProject { get; set; }
-
-        protected DockerTarget ResolveDocker()
-        {
-            var target = DockerTarget.Resolve(DockerEndpoint, ComposeProject, EffectiveProfile);
-            return target.ComposeProject == "*" ? new DockerTarget(target.Endpoint, null) : target;
-        }
     }
 }

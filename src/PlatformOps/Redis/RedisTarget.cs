@@ -2,10 +2,11 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
+using PlatformOps.Common;
 using PlatformOps.Profile;
 using StackExchange.Redis;
 
-namespace PlatformOps.Common
+namespace PlatformOps.Redis
 {
     /// <summary>
     /// Where a Redis server is and its password. Resolved from explicit parameters, then the profile, then the
