@@ -52,7 +52,7 @@ namespace PlatformOps.Certificates
         }
 
         /// <summary>Auto becomes Postgres when the port is the profile's PostgreSQL port.</summary>
-        public static TlsProtocolKind Resolve(TlsProtocolKind kind, int port, Profile.PlatformProfile? profile)
+        public static TlsProtocolKind Resolve(TlsProtocolKind kind, int port, PlatformProfile? profile)
         {
             if (kind != TlsProtocolKind.Auto) return kind;
             if (port == 5432 || (profile?.Postgres?.Port is int pgPort && pgPort == port)) return TlsProtocolKind.Postgres;

@@ -81,7 +81,7 @@ namespace PlatformOps.Certificates
             }
         }
 
-        internal static (string Host, int Port, TlsProtocolKind Kind) Endpoint(string server, int? port, TlsProtocolKind protocol, Profile.PlatformProfile? profile)
+        internal static (string Host, int Port, TlsProtocolKind Kind) Endpoint(string server, int? port, TlsProtocolKind protocol, PlatformProfile? profile)
         {
             var (host, p) = EndpointParser.Parse(server, port, protocol == TlsProtocolKind.Postgres ? 5432 : 443);
             return (host, p, EndpointParser.Resolve(protocol, p, profile));

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using Npgsql;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Common
 {

@@ -116,7 +116,7 @@ namespace PlatformOps.Readiness
                 // Windows may forbid scripts; the runner is ours and sits in a private temp folder.
                 if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) { spec.Arguments.Add("-ExecutionPolicy"); spec.Arguments.Add("Bypass"); }
                 foreach (var a in new[] { "-File", script, "-RequestPath", requestPath }) spec.Arguments.Add(a);
-                if (request.ProfilePath != null) spec.Environment[Profile.SessionProfile.EnvironmentVariable] = request.ProfilePath;
+                if (request.ProfilePath != null) spec.Environment[SessionProfile.EnvironmentVariable] = request.ProfilePath;
                 spec.Environment["NO_COLOR"] = "1";
 
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

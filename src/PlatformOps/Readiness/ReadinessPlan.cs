@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 using PlatformOps.Redis;
 
 namespace PlatformOps.Readiness

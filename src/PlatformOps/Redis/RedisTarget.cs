@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO;
 using System.Management.Automation;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 using StackExchange.Redis;
 
 namespace PlatformOps.Redis

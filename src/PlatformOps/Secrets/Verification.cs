@@ -6,7 +6,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 using PlatformOps.Redis;
 using StackExchange.Redis;
 

@@ -7,8 +7,6 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
-using PlatformOps.Health;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Services
 {

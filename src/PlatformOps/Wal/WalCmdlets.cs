@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Wal
 {

@@ -7,7 +7,6 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using Npgsql;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 using PlatformOps.Readiness;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
@@ -365,7 +364,7 @@ namespace PlatformOps.Tests.Readiness
         public void Without_a_profile_the_readiness_cmdlets_say_how_to_load_one()
         {
             var result = _ps.Invoke("$env:PLATFORMOPS_PROFILE = $null; Remove-Variable x -ErrorAction Ignore; " +
-                                    "[PlatformOps.Profile.SessionProfile]::Current = $null; Test-PlatformReadiness");
+                                    "[PlatformOps.Common.SessionProfile]::Current = $null; Test-PlatformReadiness");
             Assert.Equal("PlatformProfileNotLoaded", result.ErrorId);
             Assert.Contains("Import-PlatformProfile", result.ErrorMessage, StringComparison.Ordinal);
         }
