@@ -150,7 +150,7 @@ namespace PlatformOps.Common
             string? usedPassFile = null;
             if (credential != null && credential.Password.Length > 0)
             {
-                password = Secrets.Reveal(credential.Password);
+                password = Sensitive.Reveal(credential.Password);
             }
             else
             {

@@ -128,7 +128,7 @@ namespace PlatformOps.Common
                 {
                     ExitCode = process.ExitCode,
                     StandardOutput = text,
-                    StandardError = Secrets.Redact(stderr.ToString().Trim()),
+                    StandardError = Sensitive.Redact(stderr.ToString().Trim()),
                     Duration = clock.Elapsed,
                 };
             }

@@ -185,7 +185,7 @@ namespace PlatformOps.Readiness
             {
                 var message = root.TryGetProperty("Message", out var m) ? m.GetString() : null;
                 throw new PlatformOpsException(error.GetString() ?? "PlatformTestRunFailed", ErrorCategory.InvalidOperation, request.PwshPath,
-                    Secrets.Redact(message ?? "The test run failed before any test ran."));
+                    Sensitive.Redact(message ?? "The test run failed before any test ran."));
             }
             int Int(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
             string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -200,13 +200,13 @@ namespace PlatformOps.Readiness
                         File = Str(t, "File"),
                         Result = Str(t, "Result") ?? string.Empty,
                         DurationMs = t.TryGetProperty("DurationMs", out var d) && d.ValueKind == JsonValueKind.Number ? Math.Round(d.GetDouble(), 1) : 0,
-                        Message = Str(t, "Message") is { } msg ? Secrets.Redact(msg) : null,
+                        Message = Str(t, "Message") is { } msg ? Sensitive.Redact(msg) : null,
                     });
                 }
             }
             var errors = new List<string>();
             if (root.TryGetProperty("ErrorMessages", out var em) && em.ValueKind == JsonValueKind.Array)
-                errors.AddRange(em.EnumerateArray().Select(e => Secrets.Redact(e.GetString() ?? string.Empty)));
+                errors.AddRange(em.EnumerateArray().Select(e => Sensitive.Redact(e.GetString() ?? string.Empty)));
             return new PlatformTestResult
             {
                 Platform = request.Platform,

@@ -97,7 +97,7 @@ namespace PlatformOps.Redis
             host = PostgresTarget.FirstOf(host, settings?.Host, "127.0.0.1")!;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? 6379;
             string? password;
-            if (credential != null) password = Secrets.Reveal(credential.Password);
+            if (credential != null) password = Sensitive.Reveal(credential.Password);
             else
             {
                 var file = PostgresTarget.FirstOf(passwordFile, settings?.PasswordFile);

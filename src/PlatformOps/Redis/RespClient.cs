@@ -111,7 +111,7 @@ namespace PlatformOps.Redis
             }
             if (reply.StartsWith("-", StringComparison.Ordinal))
                 throw new PlatformOpsException("RedisCommandFailed", System.Management.Automation.ErrorCategory.InvalidOperation, endpoint,
-                    $"Redis at {endpoint} refused INFO keyspace: {Secrets.Redact(Clip(reply.Substring(1)))}");
+                    $"Redis at {endpoint} refused INFO keyspace: {Sensitive.Redact(Clip(reply.Substring(1)))}");
             return ParseKeyspace(reply, endpoint);
         }
 

@@ -69,7 +69,7 @@ namespace PlatformOps.Redis
                     var log = scratch.Log;
                     scratch.Dispose();
                     throw new PlatformOpsException("RedisScratchFailed", System.Management.Automation.ErrorCategory.InvalidData, rdbPath,
-                        $"A scratch redis-server could not load the RDB: {Secrets.Redact(LastLines(log))}");
+                        $"A scratch redis-server could not load the RDB: {Sensitive.Redact(LastLines(log))}");
                 }
                 return scratch;
             }

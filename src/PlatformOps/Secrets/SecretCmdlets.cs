@@ -6,7 +6,7 @@ using System.Management.Automation;
 using System.Security;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>The platform's secret hygiene as Pass/Warn/Fail checks with evidence.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "PlatformSecretHygiene")]
@@ -347,7 +347,7 @@ namespace PlatformOps.SecretHygiene
             var value = output[1]?.BaseObject switch
             {
                 SecureString s => s,
-                string s => Common.Secrets.ToSecureString(s),
+                string s => Common.Sensitive.ToSecureString(s),
                 PSCredential c => c.Password,
                 _ => null,
             };

@@ -9,7 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     internal sealed class SecretScanOptions
     {

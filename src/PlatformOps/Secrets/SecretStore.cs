@@ -6,7 +6,7 @@ using System.Security;
 using System.Security.Cryptography;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>The characters New-PlatformSecret draws from.</summary>
     public enum SecretAlphabet
@@ -100,7 +100,7 @@ namespace PlatformOps.SecretHygiene
                     $"'{path}' already exists. Nothing was written. Use -Force to replace the secret (and restart what reads it).");
             var folder = Path.GetDirectoryName(Path.GetFullPath(path));
             if (folder != null) Directory.CreateDirectory(folder);
-            var plain = Common.Secrets.Reveal(value);
+            var plain = Common.Sensitive.Reveal(value);
             AtomicFile.WriteAllText(path, plain, secret: true);
         }
 
@@ -112,7 +112,7 @@ namespace PlatformOps.SecretHygiene
             if (existing != null && existing.Value.Length > 0 && !force)
                 throw new PlatformOpsException("PlatformSecretEntryExists", System.Management.Automation.ErrorCategory.ResourceExists, name,
                     $"'{path}' already sets {name}. Nothing was written. Use -Force to replace it (and restart what reads it).");
-            var plain = Common.Secrets.Reveal(value);
+            var plain = Common.Sensitive.Reveal(value);
             if (existing != null)
             {
                 existing.Value = plain;
@@ -165,7 +165,7 @@ namespace PlatformOps.SecretHygiene
                     Name = name,
                     Source = SecretSource.DockerSecret,
                     Location = Path.GetFullPath(file),
-                    Value = Common.Secrets.ToSecureString(text.TrimEnd('\r', '\n')),
+                    Value = Common.Sensitive.ToSecureString(text.TrimEnd('\r', '\n')),
                 });
                 break;
             }
@@ -173,7 +173,7 @@ namespace PlatformOps.SecretHygiene
             lookedAt.Add("env:" + name);
             var fromEnvironment = environment(name);
             if (fromEnvironment != null)
-                found.Add(new PlatformSecret { Name = name, Source = SecretSource.Environment, Location = "env:" + name, Value = Common.Secrets.ToSecureString(fromEnvironment) });
+                found.Add(new PlatformSecret { Name = name, Source = SecretSource.Environment, Location = "env:" + name, Value = Common.Sensitive.ToSecureString(fromEnvironment) });
 
             if (envFile != null)
             {
@@ -182,7 +182,7 @@ namespace PlatformOps.SecretHygiene
                 {
                     var entry = EnvFile.Read(envFile).Find(name);
                     if (entry != null)
-                        found.Add(new PlatformSecret { Name = name, Source = SecretSource.EnvFile, Location = Path.GetFullPath(envFile), Value = Common.Secrets.ToSecureString(entry.Value) });
+                        found.Add(new PlatformSecret { Name = name, Source = SecretSource.EnvFile, Location = Path.GetFullPath(envFile), Value = Common.Sensitive.ToSecureString(entry.Value) });
                 }
             }
 
@@ -198,8 +198,8 @@ namespace PlatformOps.SecretHygiene
         private static bool SameValue(SecureString a, SecureString b)
         {
             if (a.Length != b.Length) return false;
-            var x = Common.Secrets.Reveal(a);
-            var y = Common.Secrets.Reveal(b);
+            var x = Common.Sensitive.Reveal(a);
+            var y = Common.Sensitive.Reveal(b);
             var diff = 0;
             for (var i = 0; i < x.Length; i++) diff |= x[i] ^ y[i];
             return diff == 0;

@@ -9,7 +9,7 @@ using PlatformOps.Common;
 using PlatformOps.Redis;
 using StackExchange.Redis;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// Tries each found credential that belongs to this platform (PostgreSQL logins, the Redis password, Docker secret

@@ -60,7 +60,7 @@ namespace PlatformOps.Services
                     return check;
                 }
                 check.LatencyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
-                var snippet = Secrets.Redact(body.Length > 200 ? body.Substring(0, 200) : body).Trim();
+                var snippet = Sensitive.Redact(body.Length > 200 ? body.Substring(0, 200) : body).Trim();
                 if (response.IsSuccessStatusCode)
                 {
                     var slowAfter = endpoint.DegradedAfterMs ?? DefaultDegradedAfterMs;

@@ -392,7 +392,7 @@ select current_setting('server_version'), current_setting('server_version_num'):
         internal static string Tail(string text)
         {
             var lines = (text ?? string.Empty).Replace("\r", string.Empty).Split('\n').Where(l => l.Trim().Length > 0).ToList();
-            return Secrets.Redact(string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - 4))));
+            return Sensitive.Redact(string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - 4))));
         }
 
         internal static void TryDelete(string folder)

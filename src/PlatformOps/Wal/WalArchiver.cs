@@ -257,7 +257,7 @@ namespace PlatformOps.Wal
                     {
                         throw new PlatformOpsException(ex.SqlState == "42501" ? "PlatformWalPermissionDenied" : "PlatformWalSettingFailed",
                             ex.SqlState == "42501" ? ErrorCategory.PermissionDenied : ErrorCategory.InvalidOperation, target,
-                            $"PostgreSQL at {target.Endpoint} refused '{Secrets.Redact(statement)}': {ex.MessageText}{(ex.SqlState == "42501" ? " (ALTER SYSTEM needs a superuser)" : string.Empty)}.", ex);
+                            $"PostgreSQL at {target.Endpoint} refused '{Sensitive.Redact(statement)}': {ex.MessageText}{(ex.SqlState == "42501" ? " (ALTER SYSTEM needs a superuser)" : string.Empty)}.", ex);
                     }
                 }
                 await Task.Delay(200, cancellationToken).ConfigureAwait(false); // the reload reaches every process
@@ -575,7 +575,7 @@ from (select pg_current_logfile() as f) l, lateral (select (pg_stat_file(f)).siz
                     var detail = lines[i + 1].IndexOf("The failed archive command was:", StringComparison.Ordinal);
                     if (detail >= 0) message += "; t" + lines[i + 1].Substring(detail + 1).Trim();
                 }
-                return Secrets.Redact(own.Count > 0 ? string.Join(" ", own) + " (" + message + ")" : message);
+                return Sensitive.Redact(own.Count > 0 ? string.Join(" ", own) + " (" + message + ")" : message);
             }
             return null;
         }

@@ -39,7 +39,7 @@ namespace PlatformOps.Tests.Common
         [InlineData("password='s3cret value'", "s3cret value")]
         public void Redact_masks_passwords_in_connection_strings_and_urls(string text, string secret)
         {
-            var redacted = Secrets.Redact(text);
+            var redacted = Sensitive.Redact(text);
             Assert.DoesNotContain(secret, redacted, StringComparison.Ordinal);
             Assert.Contains("********", redacted, StringComparison.Ordinal);
         }

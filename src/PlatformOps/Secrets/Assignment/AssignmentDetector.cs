@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Assignment
 {
     /// <summary>
     /// The name-based rule: a real-looking literal assigned to a name that sounds secret, in any of the ways files write it
