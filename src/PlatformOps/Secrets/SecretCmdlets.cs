@@ -218,13 +218,13 @@ namespace PlatformOps.Secrets
 
         protected override void EndProcessing()
         {
-            var characters = Characters ?? SecretStore.Characters(Alphabet);
+            var characters = Characters ?? SecretGenerator.Characters(Alphabet);
             try
             {
                 if (ParameterSetName == ValueSet)
                 {
-                    var value = SecretStore.Generate(Length, characters);
-                    WriteVerbose($"Generated {Length} characters from {characters.Distinct().Count()} ({SecretStore.Bits(Length, characters.Distinct().Count()):0} bits).");
+                    var value = SecretGenerator.Generate(Length, characters);
+                    WriteVerbose($"Generated {Length} characters from {characters.Distinct().Count()} ({SecretGenerator.Bits(Length, characters.Distinct().Count()):0} bits).");
                     if (UserName != null) WriteObject(new PSCredential(UserName, value));
                     else WriteObject(value);
                     return;
@@ -233,8 +233,8 @@ namespace PlatformOps.Secrets
                 {
                     var path = GetUnresolvedProviderPathFromPSPath(EnvFile!);
                     if (!ShouldProcess(path, $"Set {Name} to a new {Length}-character secret")) return;
-                    var value = SecretStore.Generate(Length, characters);
-                    var replaced = SecretStore.WriteEnvEntry(path, Name!, value, Force);
+                    var value = SecretGenerator.Generate(Length, characters);
+                    var replaced = SecretWriter.WriteEnvEntry(path, Name!, value, Force);
                     WriteVerbose($"{(replaced ? "Replaced" : "Added")} {Name} in {path} (mode {AtomicFile.ModeOf(path) ?? "n/a"}).");
                     WriteObject(new PlatformSecret { Name = Name!, Source = SecretSource.EnvFile, Location = path, Value = value });
                 }
@@ -242,8 +242,8 @@ namespace PlatformOps.Secrets
                 {
                     var path = GetUnresolvedProviderPathFromPSPath(SecretFile!);
                     if (!ShouldProcess(path, $"Write a new {Length}-character secret file (mode 0600)")) return;
-                    var value = SecretStore.Generate(Length, characters);
-                    SecretStore.WriteSecretFile(path, value, Force);
+                    var value = SecretGenerator.Generate(Length, characters);
+                    SecretWriter.WriteSecretFile(path, value, Force);
                     WriteObject(new PlatformSecret
                     {
                         Name = Name ?? System.IO.Path.GetFileName(path),
@@ -304,7 +304,7 @@ namespace PlatformOps.Secrets
             foreach (var name in Name)
             {
                 var lookedAt = new List<string>();
-                var secret = SecretStore.Resolve(name, VaultAvailable() ? FromVault : null, folders, envFile, Environment.GetEnvironmentVariable, lookedAt);
+                var secret = SecretResolver.Resolve(name, VaultAvailable() ? FromVault : null, folders, envFile, Environment.GetEnvironmentVariable, lookedAt);
                 if (secret == null)
                 {
                     Report("PlatformSecretNotFound", ErrorCategory.ObjectNotFound, name,
