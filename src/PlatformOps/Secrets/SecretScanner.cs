@@ -6,6 +6,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 
@@ -191,53 +192,54 @@ namespace PlatformOps.Secrets
             }
         }
 
-        /// <summary>Files listed so far, filled by the walker while the workers already scan.</summary>
-        private sealed class ItemFeed
+        /// <summary>
+        /// The files to scan, numbered in listing order: the walker (or a list given whole) writes them, every worker reads.
+        /// The findings come back through a second channel and are put in this order again (<see cref="ScanQueue"/>).
+        /// </summary>
+        private sealed class ScanQueue
         {
-            private readonly List<ScanItem> _items = new List<ScanItem>();
-            private readonly object _gate = new object();
-            private bool _complete;
+            private readonly Channel<(int Index, ScanItem Item)> _channel =
+                Channel.CreateUnbounded<(int Index, ScanItem Item)>(new UnboundedChannelOptions { SingleWriter = true });
+            private int _count;
 
-            public ItemFeed(IEnumerable<ScanItem>? items = null)
+            public ScanQueue(IEnumerable<ScanItem>? items = null)
             {
                 if (items == null) return;
-                _items.AddRange(items);
-                _complete = true;
+                foreach (var item in items) Add(item);
+                Complete();
             }
 
-            public int Count { get { lock (_gate) return _items.Count; } }
+            /// <summary>Files listed so far.</summary>
+            public int Count => Volatile.Read(ref _count);
+
+            public ChannelReader<(int Index, ScanItem Item)> Reader => _channel.Reader;
 
             public void Add(List<ScanItem> batch)
             {
-                lock (_gate)
-                {
-                    _items.AddRange(batch);
-                    Monitor.PulseAll(_gate);
-                }
+                foreach (var item in batch) Add(item);
             }
 
-            public void Complete()
+            private void Add(ScanItem item) => _channel.Writer.TryWrite((Interlocked.Increment(ref _count) - 1, item));
+
+            public void Complete() => _channel.Writer.TryComplete();
+        }
+
+        /// <summary>What a worker hands back for one file: its findings (null: none), or the failure that stopped it.</summary>
+        private sealed class ScanResult
+        {
+            public ScanResult(int index, ScanItem? item, List<SecretFinding>? found, Exception? failure)
             {
-                lock (_gate)
-                {
-                    _complete = true;
-                    Monitor.PulseAll(_gate);
-                }
+                Index = index;
+                Item = item;
+                Found = found;
+                Failure = failure;
             }
 
-            /// <summary>The item at <paramref name="index"/>, waiting for the walker; null once the list is complete and shorter.</summary>
-            public ScanItem? Get(int index, CancellationToken cancellationToken)
-            {
-                lock (_gate)
-                {
-                    while (index >= _items.Count && !_complete)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Monitor.Wait(_gate, 200);
-                    }
-                    return index < _items.Count ? _items[index] : null;
-                }
-            }
+            public int Index { get; }
+            /// <summary>Null only for a failure before the worker took a file.</summary>
+            public ScanItem? Item { get; }
+            public List<SecretFinding>? Found { get; }
+            public Exception? Failure { get; }
         }
 
         /// <summary>
@@ -246,7 +248,7 @@ namespace PlatformOps.Secrets
         /// </summary>
         public IEnumerable<SecretFinding> ScanTree(CancellationToken cancellationToken, Action<int, int>? progress = null)
         {
-            var feed = new ItemFeed();
+            var feed = new ScanQueue();
             Exception? walkFailure = null;
             var walker = Task.Run(() =>
             {
@@ -290,43 +292,38 @@ namespace PlatformOps.Secrets
         /// <paramref name="progress"/> (files done) between items.
         /// </summary>
         public IEnumerable<SecretFinding> Scan(IReadOnlyList<ScanItem> items, CancellationToken cancellationToken, Action<int>? progress = null)
-            => ScanFeed(new ItemFeed(items), progress, cancellationToken);
+            => ScanFeed(new ScanQueue(items), progress, cancellationToken);
 
-        private IEnumerable<SecretFinding> ScanFeed(ItemFeed items, Action<int>? progress, CancellationToken cancellationToken)
+        private IEnumerable<SecretFinding> ScanFeed(ScanQueue items, Action<int>? progress, CancellationToken cancellationToken)
         {
             var clock = Stopwatch.StartNew();
-            var results = new Dictionary<int, List<SecretFinding>?>();
-            var gate = new object();
-            var next = -1;
-            Exception? failure = null;
+            var results = Channel.CreateUnbounded<ScanResult>(new UnboundedChannelOptions { SingleReader = true });
             long bytes = 0;
             int scanned = 0, binary = 0, large = 0, unreadable = 0;
+            var running = Math.Max(1, _options.Parallelism);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var workers = Enumerable.Range(0, Math.Max(1, _options.Parallelism)).Select(_ => Task.Run(() =>
+            var workers = Enumerable.Range(0, running).Select(_ => Task.Run(async () =>
             {
                 var buffer = new byte[1 << 16];
+                (int Index, ScanItem Item) next = default;
                 try
                 {
-                    while (!stop.IsCancellationRequested)
+                    while (await items.Reader.WaitToReadAsync(stop.Token).ConfigureAwait(false))
                     {
-                        var i = Interlocked.Increment(ref next);
-                        var item = items.Get(i, stop.Token);
-                        if (item == null) break;
-                        var outcome = ScanFile(item, ref buffer, out var size, out var found);
-                        switch (outcome)
+                        while (!stop.IsCancellationRequested && items.Reader.TryRead(out next))
                         {
-                            case FileOutcome.Binary: Interlocked.Increment(ref binary); break;
-                            case FileOutcome.Large: Interlocked.Increment(ref large); break;
-                            case FileOutcome.Unreadable: Interlocked.Increment(ref unreadable); break;
-                            default:
-                                Interlocked.Increment(ref scanned);
-                                Interlocked.Add(ref bytes, size);
-                                break;
-                        }
-                        lock (gate)
-                        {
-                            results[i] = found;
-                            Monitor.PulseAll(gate);
+                            var outcome = ScanFile(next.Item, ref buffer, out var size, out var found);
+                            switch (outcome)
+                            {
+                                case FileOutcome.Binary: Interlocked.Increment(ref binary); break;
+                                case FileOutcome.Large: Interlocked.Increment(ref large); break;
+                                case FileOutcome.Unreadable: Interlocked.Increment(ref unreadable); break;
+                                default:
+                                    Interlocked.Increment(ref scanned);
+                                    Interlocked.Add(ref bytes, size);
+                                    break;
+                            }
+                            results.Writer.TryWrite(new ScanResult(next.Index, next.Item, found, null));
                         }
                     }
                 }
@@ -336,37 +333,44 @@ namespace PlatformOps.Secrets
                 }
                 catch (Exception ex)
                 {
-                    lock (gate)
-                    {
-                        failure ??= ex;
-                        Monitor.PulseAll(gate);
-                    }
+                    results.Writer.TryWrite(new ScanResult(next.Index, next.Item, null, ex));
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref running) == 0) results.Writer.TryComplete();
                 }
             }, CancellationToken.None)).ToArray();
 
             try
             {
+                // Results arrive in the order the workers finish; they are handed out in listing order.
+                var waiting = new Dictionary<int, ScanResult>();
                 var findings = 0;
                 for (var i = 0; ; i++)
                 {
-                    var item = items.Get(i, cancellationToken);
-                    if (item == null) break;
-                    List<SecretFinding>? batch;
-                    lock (gate)
+                    cancellationToken.ThrowIfCancellationRequested();
+                    ScanResult? result;
+                    while (!waiting.TryGetValue(i, out result))
                     {
-                        while (!results.ContainsKey(i) && failure == null)
+                        var more = results.Reader.WaitToReadAsync(cancellationToken);
+                        if (!(more.IsCompletedSuccessfully ? more.Result : more.AsTask().GetAwaiter().GetResult())) break;
+                        while (results.Reader.TryRead(out var r))
                         {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            Monitor.Wait(gate, 200);
+                            if (r.Failure != null)
+                                throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, r.Item?.FullPath,
+                                    $"Scanning failed: {PlatformErrors.Reason(r.Failure)}", r.Failure);
+                            waiting[r.Index] = r;
                         }
-                        if (failure != null && !results.ContainsKey(i)) throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, item.FullPath,
-                            $"Scanning failed: {PlatformErrors.Reason(failure)}", failure);
-                        batch = results[i];
-                        results.Remove(i);
                     }
-                    if (batch != null)
+                    if (result == null)
                     {
-                        foreach (var f in batch)
+                        cancellationToken.ThrowIfCancellationRequested();
+                        break;   // every listed file is done
+                    }
+                    waiting.Remove(i);
+                    if (result.Found != null)
+                    {
+                        foreach (var f in result.Found)
                         {
                             if (f.Severity < _options.MinimumSeverity || IsIgnored(f)) continue;
                             findings++;
