@@ -82,7 +82,7 @@ namespace PlatformOps.Backup
                 if (request.Postgres != null)
                     await BackupPostgresAsync(request, request.Postgres, manifest, partial, applicationName, progress, cancellationToken).ConfigureAwait(false);
                 if (request.Redis != null)
-                    await RedisSnapshot.TakeAsync(request.Redis, manifest, partial, progress, cancellationToken).ConfigureAwait(false);
+                    await RdbSnapshotStep.RunAsync(request.Redis, manifest, partial, progress, cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
 
                 manifest.CompletedUtc = DateTime.UtcNow;
@@ -110,7 +110,7 @@ namespace PlatformOps.Backup
                 if (!committed)
                 {
                     if (request.Postgres != null) await TerminateBackendsAsync(request.Postgres, applicationName).ConfigureAwait(false);
-                    FileCleanup.DeleteQuietly(partial);
+                    UnixFile.DeleteQuietly(partial);
                 }
             }
         }
@@ -130,7 +130,7 @@ namespace PlatformOps.Backup
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                FileCleanup.DeleteQuietly(partial);
+                UnixFile.DeleteQuietly(partial);
                 if (ex is IOException io && ErrorCauses.IsDiskFull(io)) throw DiskFull(root, io);
                 throw Unwritable(root, ex);
             }
@@ -165,7 +165,7 @@ namespace PlatformOps.Backup
                 if (except != null && string.Equals(dir, except, StringComparison.Ordinal)) continue;
                 if (OwnerAlive(dir)) continue;
                 progress?.Say($"Removing the partial backup '{dir}' left by a backup that did not finish.");
-                if (FileCleanup.DeleteQuietly(dir)) removed++;
+                if (UnixFile.DeleteQuietly(dir)) removed++;
             }
             return removed;
         }

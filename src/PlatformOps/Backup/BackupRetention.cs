@@ -76,7 +76,7 @@ namespace PlatformOps.Backup
                 throw new PlatformOpsException("PlatformBackupRemoveFailed", System.Management.Automation.ErrorCategory.WriteError, set.Path,
                     $"The backup set '{set.Path}' cannot be removed: {ex.Message}", ex);
             }
-            FileCleanup.DeleteQuietly(hidden);
+            UnixFile.DeleteQuietly(hidden);
         }
     }
 }

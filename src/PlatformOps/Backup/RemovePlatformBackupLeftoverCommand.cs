@@ -87,7 +87,7 @@ namespace PlatformOps.Backup
                     {
                         if (leftover.Kind == BackupLeftovers.PartialSet)
                         {
-                            if (!FileCleanup.DeleteQuietly(System.IO.Path.Combine(leftover.Location, leftover.Name)))
+                            if (!UnixFile.DeleteQuietly(System.IO.Path.Combine(leftover.Location, leftover.Name)))
                                 throw new PlatformOpsException("PlatformBackupLeftoverNotRemoved", ErrorCategory.WriteError, leftover.Name,
                                     $"The partial backup folder '{System.IO.Path.Combine(leftover.Location, leftover.Name)}' could not be deleted: check its permissions.");
                         }

@@ -121,7 +121,7 @@ namespace PlatformOps.Backup
             {
                 // Not running (it failed to start): nothing to stop.
             }
-            FileCleanup.DeleteQuietly(_folder);
+            UnixFile.DeleteQuietly(_folder);
         }
     }
 }

@@ -65,6 +65,21 @@ namespace PlatformOps.Common
             }
         }
 
+        /// <summary>Deletes a file or a folder with all it holds; false (and no exception) when it cannot.</summary>
+        public static bool DeleteQuietly(string path)
+        {
+            try
+            {
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+                else if (File.Exists(path)) File.Delete(path);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
         /// <summary>The effective user id of this process, or null on Windows.</summary>
         public static uint? EffectiveUserId => IsUnix ? Geteuid() : (uint?)null;
 

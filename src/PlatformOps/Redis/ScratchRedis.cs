@@ -75,7 +75,7 @@ namespace PlatformOps.Redis
             }
             catch (Exception ex) when (!(ex is PlatformOpsException) && !(ex is OperationCanceledException))
             {
-                FileCleanup.DeleteQuietly(folder);
+                UnixFile.DeleteQuietly(folder);
                 throw new PlatformOpsException("RedisScratchFailed", System.Management.Automation.ErrorCategory.InvalidOperation, rdbPath,
                     $"A scratch redis-server could not be started: {PlatformErrors.Reason(ex)}", ex);
             }
@@ -104,7 +104,7 @@ namespace PlatformOps.Redis
             }
             catch (InvalidOperationException) { }
             _process.Dispose();
-            FileCleanup.DeleteQuietly(_folder);
+            UnixFile.DeleteQuietly(_folder);
         }
     }
 }

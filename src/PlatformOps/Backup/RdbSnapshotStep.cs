@@ -9,20 +9,18 @@ using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
-    /// <summary>
-    /// The Redis step of a backup: the server's facts into the manifest, its RDB off the replication stream into the set
-    /// (hashed as it is written, 0600, renamed into place), and the keys per database counted from the file.
-    /// </summary>
-    internal static class RedisSnapshot
+    /// <summary>The Redis step of a logical backup set (the snapshot itself is <see cref="ReplicationSnapshot"/>'s, off the replication stream).</summary>
+    internal static class RdbSnapshotStep
     {
-        public static async Task TakeAsync(RedisTarget target, BackupManifest manifest, string partial, BackupProgress progress, CancellationToken cancellationToken)
+        /// <summary>Streams Redis's snapshot into redis.rdb (hashed as it is written), counts its keys from the file itself and adds the entry.</summary>
+        internal static async Task RunAsync(RedisTarget target, BackupManifest manifest, string partial, BackupProgress progress, CancellationToken cancellationToken)
         {
             var total = Math.Max(1, progress.Total);
             progress.Step(total, total, "Redis snapshot");
             var info = await RedisInfo.ReadAsync(target, cancellationToken).ConfigureAwait(false);
             manifest.Redis = new BackupServerInfo { Endpoint = target.Endpoint, Version = info.Version, Container = target.Container, AofEnabled = info.AofEnabled };
             var entry = new BackupFileEntry { Kind = BackupKinds.Redis, Name = "redis.rdb", Format = "Rdb", Compression = "none" };
-            var path = Path.Combine(partial, entry.Name);
+            var path = System.IO.Path.Combine(partial, entry.Name);
             var clock = Stopwatch.StartNew();
             using (var file = new AtomicFile(path, secret: true))
             using (var hashing = new HashingStream(file.Stream, progress.AddBytes))
