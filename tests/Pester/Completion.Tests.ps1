@@ -29,7 +29,10 @@ BeforeAll {
         $dir = Join-Path $Backups $Id
         $null = New-Item -ItemType Directory -Path $dir
         @{ schema = 'platformops.backup/1'; id = $Id; completedUtc = $Completed.ToString('o')
-            files = @($Databases | ForEach-Object { @{ name = "$_.dump"; kind = 'Database'; database = $_; format = 'Directory' } })
+            # A manifest that keeps the manifest rules (a Directory dump lists its parts, toc.dat among them): completion
+            # reads sets through the same checked reader as every other cmdlet.
+            files = @($Databases | ForEach-Object { @{ name = "$_.dump"; kind = 'Database'; database = $_; format = 'Directory'; compression = 'gzip'
+                    parts = @(@{ name = 'toc.dat'; size = 1; sha256 = '00' }) } })
         } | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $dir 'manifest.json')
         (Get-Item (Join-Path $dir 'manifest.json')).LastWriteTimeUtc = $Completed
     }

@@ -58,9 +58,15 @@ Describe '-Quiet answers' {
 
     It 'Test-PlatformCertificate -Quiet is $true for a fresh certificate and $false for an expired one' {
         $dir = Join-Path $TestDrive 'cert'
-        $null = New-PlatformCertificate -Path $dir -DnsName localhost -KeyAlgorithm ECDSA
+        # A certificate is judged against its issuer: a CA of our own, given with -CaPath. Self-signed and
+        # unanchored, the same certificate fails (untrusted issuer), and -Quiet says so.
+        $ca = New-PlatformCertificateAuthority -Path (Join-Path $TestDrive 'ca') -KeyAlgorithm ECDSA -Confirm:$false
+        $null = New-PlatformCertificate -Path $dir -DnsName localhost -KeyAlgorithm ECDSA -Authority $ca -Confirm:$false
         $crt = Get-ChildItem $dir -Filter *.crt | Select-Object -First 1
-        @(Test-PlatformCertificate -Path $crt.FullName -Quiet) | Should -Be @($true)
+        @(Test-PlatformCertificate -Path $crt.FullName -CaPath $ca.Path -Quiet) | Should -Be @($true)
+        $selfSigned = Join-Path $TestDrive 'self'
+        $null = New-PlatformCertificate -Path $selfSigned -DnsName localhost -KeyAlgorithm ECDSA -Confirm:$false
+        @(Test-PlatformCertificate -Path (Get-ChildItem $selfSigned -Filter *.crt | Select-Object -First 1).FullName -Quiet) | Should -Be @($false)
         $expired = Join-Path $TestDrive 'expired.crt'
         # A certificate that expired in 2020, made by python's cryptography (openssl req cannot back-date).
         $py = @'

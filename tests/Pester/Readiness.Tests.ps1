@@ -238,6 +238,10 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
             $p = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
             $p.Backup = @{ Path = $BackupPath }
             $p.Roles = @{ ReadRole = 'rdy_read'; WriteRole = 'rdy_write'; AdminRole = 'rdy_admin'; Schemas = @('rdy_app'); Services = @{ rdy_svc_api = 'write'; rdy_svc_ui = 'read' } }
+            # The suite before this file writes WAL at gigabytes an hour, which the lab's own pruning bounds
+            # (tests/lab/exporters/prune-wal.sh); against the disk alone the size item warns, rightly. A prepared
+            # platform states its budget: one that a test run's growth does not reach within a day.
+            $p.Wal = @{ ArchiveBudgetGB = 1000 }
             $p.Readiness.StatePath = Join-Path $Work 'state-prepared'   # one state: the Quality item reads the acceptance run
             $p | ConvertTo-Json -Depth 8 | Set-Content $path
             $path

@@ -65,11 +65,12 @@ namespace PlatformOps.Backup
                     {
                         set = BackupStore.Read(full, _manifestKey);
                     }
-                    catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformBackupManifestMismatch")
+                    catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformBackupManifestMismatch" || ex.ErrorId == "PlatformBackupManifestInvalid")
                     {
-                        // The manifest no longer parses and disagrees with its seal: a failed result, recorded, and the error.
+                        // The manifest does not parse, breaks its own rules or disagrees with its seal: a failed result,
+                        // recorded, and the error (with -Quiet the verdict is the answer, and the reason goes to verbose).
                         WriteResult(BackupTester.ManifestFailed(full, ex.Message, progress), false, Quiet);
-                        Report(ex);
+                        ReportVerdict(ex);
                         continue;
                     }
                     var request = new BackupTestRequest
@@ -90,7 +91,7 @@ namespace PlatformOps.Backup
                     foreach (var failure in result.Failures)
                         WriteWarning($"{failure.Kind} {failure.Name}: {failure.Detail}{(failure.Expected != null ? $" (expected {failure.Expected}, found {failure.Actual ?? "nothing"})" : string.Empty)}");
                     WriteResult(result, result.Passed, Quiet);
-                    if (!set.ManifestTrusted) Report(ManifestSeal.Untrusted(set.Path, set.ManifestSeal, set.ManifestSealDetail));
+                    if (!set.ManifestTrusted) ReportVerdict(ManifestSeal.Untrusted(set.Path, set.ManifestSeal, set.ManifestSealDetail));
                 }
                 catch (PlatformOpsException ex)
                 {
@@ -107,6 +108,13 @@ namespace PlatformOps.Backup
                     : "Verify the set, restore it into a throwaway PostgreSQL cluster on this machine and a scratch redis-server, and record the outcome in the set"
                 : "Verify the set (read every file) and record the outcome in the set";
             return Seal.IsPresent ? action + "; seal its manifest if it has no seal and every file passes" : action;
+        }
+
+        /// <summary>A set that fails its check is the answer with -Quiet ($false, the reason in verbose); otherwise an error too.</summary>
+        private void ReportVerdict(PlatformOpsException ex)
+        {
+            if (Quiet) WriteVerbose(ex.Message);
+            else Report(ex);
         }
 
         protected override void EndProcessing() => WriteQuietVerdict(Quiet);
