@@ -39,7 +39,7 @@ namespace PlatformOps.Backup
                 ?? throw new PlatformOpsException("PlatformBackupHasNoRedis", System.Management.Automation.ErrorCategory.ObjectNotFound, set.Path,
                     $"The backup set {set.Id} holds no Redis snapshot.");
             var checks = await BackupVerifier.VerifyAsync(set, new[] { entry }, progress, cancellationToken).ConfigureAwait(false);
-            ThrowIfFailed(set, checks);
+            BackupVerifier.ThrowIfFailed(set, checks);
             var name = container ?? target.Container
                 ?? throw new PlatformOpsException("RedisContainerUnknown", System.Management.Automation.ErrorCategory.InvalidArgument, target,
                     "Restore-PlatformRedis puts the RDB into the Redis container: pass -Container or set Redis.Container in the platform profile.");
@@ -98,17 +98,6 @@ namespace PlatformOps.Backup
             var uid = int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var u) ? u : 0;
             var gid = parts.Length > 1 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : uid;
             return (uid, gid);
-        }
-
-        internal static void ThrowIfFailed(PlatformBackupSet set, IEnumerable<BackupCheck> checks)
-        {
-            var failed = checks.Where(c => !c.Passed).ToList();
-            if (failed.Any(c => c.Kind == "Manifest"))
-                throw new PlatformOpsException("PlatformBackupManifestMismatch", System.Management.Automation.ErrorCategory.SecurityError, set.Path,
-                    $"The manifest of the backup set {set.Id} disagrees with its dump, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail + (c.Expected != null ? $" (manifest {c.Expected}, dump {c.Actual})" : string.Empty)))}");
-            if (failed.Count > 0)
-                throw new PlatformOpsException("PlatformBackupChecksumMismatch", System.Management.Automation.ErrorCategory.InvalidData, set.Path,
-                    $"The backup set {set.Id} failed verification, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail))}");
         }
 
         public static async Task<RedisRestoreResult> ExecuteAsync(RedisRestorePlan plan, BackupProgress progress, CancellationToken cancellationToken)
