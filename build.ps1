@@ -57,7 +57,8 @@ function Invoke-Build {
     $bin = Join-Path $Root "src/PlatformOps/bin/$Configuration/netstandard2.0"
     $loader = Join-Path $Root "src/PlatformOps.LoadContext/bin/$Configuration/net8.0/PlatformOps.LoadContext.dll"
 
-    # The module folder is built from an allow-list: the manifest, the root module, the loader, format files, help;
+    # The module folder is built from an allow-list: the manifest, the root module, the loader, Invoke-PlatformTest's
+    # runner script, format files, help;
     # PlatformOps.dll, its dependencies and its MAML help in bin/ (PowerShell 7 loads bin/ into a private
     # AssemblyLoadContext; Windows PowerShell imports bin/PlatformOps.dll directly). Nothing else.
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
@@ -66,6 +67,7 @@ function Invoke-Build {
     Get-ChildItem $bin -Filter *.dll | Where-Object Name -NE 'System.Management.Automation.dll' | Copy-Item -Destination $moduleBin
     Copy-Item $loader -Destination $ModuleOut
     Copy-Item (Join-Path $Root 'module/PlatformOps.psm1') -Destination $ModuleOut
+    Copy-Item (Join-Path $Root 'module/Invoke-PlatformTestRunner.ps1') -Destination $ModuleOut   # Invoke-PlatformTest's child script
     Get-ChildItem (Join-Path $Root 'module') -Filter *.ps1xml | Copy-Item -Destination $ModuleOut
     Get-ChildItem (Join-Path $Root 'module/en-US') -Filter 'about_*.help.txt' -ErrorAction SilentlyContinue | Copy-Item -Destination (Join-Path $ModuleOut 'en-US')
     if (Test-Path (Join-Path $Root 'module/Acceptance')) { Copy-Item (Join-Path $Root 'module/Acceptance') -Destination $ModuleOut -Recurse }

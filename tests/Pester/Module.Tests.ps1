@@ -13,6 +13,7 @@ Describe 'The built module' {
         $files = Get-ChildItem $ModuleDir -Recurse -File | ForEach-Object { $_.FullName.Substring($ModuleDir.Length + 1) -replace '\\', '/' }
         $allowed = @(
             '^PlatformOps\.(psd1|psm1|LoadContext\.dll)$'           # manifest, root module, the loader (default context)
+            '^Invoke-PlatformTestRunner\.ps1$'                       # the script Invoke-PlatformTest runs in a child pwsh
             '^PlatformOps\.[A-Za-z]+\.format\.ps1xml$'
             '^bin/[A-Za-z0-9.]+\.dll$'                               # PlatformOps.dll and its dependencies (private context)
             '^bin/en-US/PlatformOps\.dll-Help\.xml$'                 # MAML beside the assembly PowerShell imports

@@ -109,7 +109,7 @@ Set-Content -Path $patternFile -Value $patterns
 # The same rules grep -P can read: every built-in rule's own pattern (taken from the loaded module), names and
 # back-references taken out, joined into one alternation (grep -P takes a single pattern).
 $asm = (Get-Module PlatformOps).ImplementingAssembly
-$builtIn = $asm.GetType('PlatformOps.SecretHygiene.RuleSet').GetMethod('BuiltIn').Invoke($null, @())
+$builtIn = $asm.GetType('PlatformOps.Secrets.RuleSet').GetMethod('BuiltIn').Invoke($null, @())
 $pcre = foreach ($rule in $builtIn) {
     $p = $rule.Pattern -replace '\(\?<([A-Za-z]\w*)>', '(?:' -replace '\\k<\w+>', ''
     $p = $p -replace '\(\?(i)?\)', '' -replace '\A', '^' -replace '\z', '$'

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
@@ -48,7 +49,7 @@ namespace PlatformOps.Backup
                 progress.Say($"Backup set {id} written to {final} ({BackupProgress.Size(manifest.Files.Sum(f => f.Size))} in {clock.Elapsed.TotalSeconds:0.0} s).");
                 return PlatformBackupSet.From(final, manifest, null, request.ManifestKey != null ? BackupManifestSeal.SealedWithKey : BackupManifestSeal.Sealed, manifestSha);
             }
-            catch (IOException ex) when (RedisSnapshot.IsDiskFull(ex))
+            catch (IOException ex) when (ErrorCauses.IsDiskFull(ex))
             {
                 throw BackupSetFolder.DiskFull(root, ex);
             }
@@ -74,7 +75,7 @@ namespace PlatformOps.Backup
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                if (ex is IOException io && RedisSnapshot.IsDiskFull(io)) throw BackupSetFolder.DiskFull(root, io);
+                if (ex is IOException io && ErrorCauses.IsDiskFull(io)) throw BackupSetFolder.DiskFull(root, io);
                 throw BackupSetFolder.Unwritable(root, ex);
             }
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {

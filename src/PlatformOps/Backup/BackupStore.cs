@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Backup
 {

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {

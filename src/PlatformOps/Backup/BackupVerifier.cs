@@ -6,6 +6,8 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Postgres;
+using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
@@ -188,6 +190,18 @@ namespace PlatformOps.Backup
                 return new BackupCheck { Kind = "File", Name = name, Passed = false, Expected = sha256, Actual = actualSha, Detail = "the SHA-256 differs from the manifest: the file was changed or damaged" };
             if (archiveProblem != null) return new BackupCheck { Kind = "Archive", Name = name, Passed = false, Detail = archiveProblem };
             return new BackupCheck { Kind = "File", Name = name, Passed = true, Expected = sha256, Actual = actualSha, Detail = $"{BackupProgress.Size(size)}, SHA-256 and archive ok" };
+        }
+
+        /// <summary>The gate before a restore (database or Redis): a set whose checks failed is not restored, and the failures are the error.</summary>
+        internal static void ThrowIfFailed(PlatformBackupSet set, IEnumerable<BackupCheck> checks)
+        {
+            var failed = checks.Where(c => !c.Passed).ToList();
+            if (failed.Any(c => c.Kind == "Manifest"))
+                throw new PlatformOpsException("PlatformBackupManifestMismatch", System.Management.Automation.ErrorCategory.SecurityError, set.Path,
+                    $"The manifest of the backup set {set.Id} disagrees with its dump, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail + (c.Expected != null ? $" (manifest {c.Expected}, dump {c.Actual})" : string.Empty)))}");
+            if (failed.Count > 0)
+                throw new PlatformOpsException("PlatformBackupChecksumMismatch", System.Management.Automation.ErrorCategory.InvalidData, set.Path,
+                    $"The backup set {set.Id} failed verification, so nothing was restored: {string.Join("; ", failed.Select(c => c.Name + ": " + c.Detail))}");
         }
     }
 }

@@ -85,7 +85,7 @@ namespace PlatformOps.Backup
             var toVerify = new List<BackupFileEntry> { entry };
             if (globals != null) toVerify.Add(globals);
             var checks = await BackupVerifier.VerifyAsync(set, toVerify, progress, cancellationToken).ConfigureAwait(false);
-            RedisRestore.ThrowIfFailed(set, checks);
+            BackupVerifier.ThrowIfFailed(set, checks);
 
             var target = request.TargetDatabase ?? entry.Database!;
             if (System.Text.Encoding.UTF8.GetByteCount(target) > 63)

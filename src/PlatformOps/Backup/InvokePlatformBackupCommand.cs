@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {

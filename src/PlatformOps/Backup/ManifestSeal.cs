@@ -4,7 +4,6 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Backup
 {

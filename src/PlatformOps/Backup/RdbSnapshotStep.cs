@@ -5,10 +5,11 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {
-    /// <summary>The Redis step of a logical backup set (the snapshot itself is <see cref="RedisSnapshot"/>'s).</summary>
+    /// <summary>The Redis step of a logical backup set (the snapshot itself is <see cref="ReplicationSnapshot"/>'s, off the replication stream).</summary>
     internal static class RdbSnapshotStep
     {
         /// <summary>Streams Redis's snapshot into redis.rdb (hashed as it is written), counts its keys from the file itself and adds the entry.</summary>
@@ -24,7 +25,7 @@ namespace PlatformOps.Backup
             using (var file = new AtomicFile(path, secret: true))
             using (var hashing = new HashingStream(file.Stream, progress.AddBytes))
             {
-                await RedisSnapshot.DumpAsync(target, hashing, cancellationToken).ConfigureAwait(false);
+                await ReplicationSnapshot.CopyRdbAsync(target, hashing, cancellationToken).ConfigureAwait(false);
                 hashing.Flush();
                 entry.Sha256 = hashing.Finish();
                 entry.Size = hashing.BytesWritten;

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Backup
 {

@@ -71,31 +71,14 @@ namespace PlatformOps.Certificates
             if (ParameterSetName != EndpointSet) return;
             try
             {
-                var (host, port, kind) = Endpoint(Server, Port, Protocol, EffectiveProfile);
+                var (host, port, kind) = ServedCertificateReader.Locate(Server, Port, Protocol, EffectiveProfile);
                 WriteVerbose($"Reading the certificate served at {host}:{port} ({kind}).");
-                WriteObject(Await(ct => ReadEndpointAsync(host, port, kind, ServerName, TimeoutSec, ct)));
+                WriteObject(Await(ct => ServedCertificateReader.ReadAsync(host, port, kind, ServerName, TimeSpan.FromSeconds(TimeoutSec), ct)));
             }
             catch (PlatformOpsException ex)
             {
                 Fail(ex);
             }
-        }
-
-        internal static (string Host, int Port, TlsProtocolKind Kind) Endpoint(string server, int? port, TlsProtocolKind protocol, Profile.PlatformProfile? profile)
-        {
-            var (host, p) = EndpointParser.Parse(server, port, protocol == TlsProtocolKind.Postgres ? 5432 : 443);
-            return (host, p, EndpointParser.Resolve(protocol, p, profile));
-        }
-
-        internal static async System.Threading.Tasks.Task<PlatformCertificate> ReadEndpointAsync(string host, int port, TlsProtocolKind kind,
-            string? serverName, int timeoutSec, System.Threading.CancellationToken cancellationToken)
-        {
-            var served = await TlsCertificateFetcher.FetchAsync(host, port, kind, serverName, TimeSpan.FromSeconds(timeoutSec), cancellationToken).ConfigureAwait(false);
-            var cert = CertificateReader.FromDer(served.Certificate, $"{host}:{port}");
-            cert.Endpoint = $"{host}:{port}";
-            cert.TlsProtocol = served.Protocol;
-            cert.ChainData = served.Chain;
-            return cert;
         }
 
         private string[] ResolveFiles(string item)

@@ -127,9 +127,9 @@ namespace PlatformOps.Certificates
                 }
                 if (Server != null)
                 {
-                    var (host, port, kind) = GetPlatformCertificateCommand.Endpoint(Server, Port, Protocol, EffectiveProfile);
+                    var (host, port, kind) = ServedCertificateReader.Locate(Server, Port, Protocol, EffectiveProfile);
                     WriteVerbose($"Reading the certificate served at {host}:{port} ({kind}).");
-                    served = Await(ct => GetPlatformCertificateCommand.ReadEndpointAsync(host, port, kind, ServerName, TimeoutSec, ct));
+                    served = Await(ct => ServedCertificateReader.ReadAsync(host, port, kind, ServerName, TimeSpan.FromSeconds(TimeoutSec), ct));
                 }
             }
             catch (PlatformOpsException ex)

@@ -123,7 +123,7 @@ namespace PlatformOps.Common
                 {
                     ExitCode = (int)inspected.ExitCode,
                     StandardOutput = captured == null ? string.Empty : Encoding.UTF8.GetString(captured.ToArray()),
-                    StandardError = Secrets.Redact(stderr.ToString().Trim()),
+                    StandardError = Sensitive.Redact(stderr.ToString().Trim()),
                     Duration = clock.Elapsed,
                 };
             }

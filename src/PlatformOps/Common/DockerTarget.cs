@@ -2,7 +2,6 @@ using System;
 using System.Linq;
 using System.Runtime.InteropServices;
 using Docker.DotNet;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Common
 {

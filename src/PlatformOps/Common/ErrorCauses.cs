@@ -25,6 +25,10 @@ namespace PlatformOps.Common
         public static bool IsWrapper(string? message)
             => string.IsNullOrWhiteSpace(message) || Wrappers.Any(w => message!.IndexOf(w, StringComparison.OrdinalIgnoreCase) >= 0);
 
+        /// <summary>True when a write failed because the disk is full (ENOSPC on Unix, ERROR_DISK_FULL on Windows).</summary>
+        public static bool IsDiskFull(IOException ex)
+            => ex.Message.IndexOf("No space left", StringComparison.OrdinalIgnoreCase) >= 0 || (ex.HResult & 0xFFFF) == 28 || (ex.HResult & 0xFFFF) == 112;
+
         /// <summary>Every exception in the chain, outermost first (an AggregateException's inner ones included).</summary>
         public static IEnumerable<Exception> Chain(Exception? ex)
         {

@@ -32,10 +32,10 @@ namespace PlatformOps.Common
     {
         public static ErrorRecord Record(string errorId, ErrorCategory category, object? target, string message, Exception? inner = null)
         {
-            var exception = new PlatformOpsException(errorId, category, target, Secrets.Redact(message), inner);
+            var exception = new PlatformOpsException(errorId, category, target, Sensitive.Redact(message), inner);
             return new ErrorRecord(exception, errorId, category, target)
             {
-                ErrorDetails = new ErrorDetails(Secrets.Redact(message)),
+                ErrorDetails = new ErrorDetails(Sensitive.Redact(message)),
             };
         }
 
@@ -51,7 +51,7 @@ namespace PlatformOps.Common
                     message = message.TrimEnd('.') + ": " + inner.Message;
                 inner = inner.InnerException;
             }
-            return Secrets.Redact(message.Replace("\r", " ").Replace("\n", " ").Trim());
+            return Sensitive.Redact(message.Replace("\r", " ").Replace("\n", " ").Trim());
         }
     }
 }

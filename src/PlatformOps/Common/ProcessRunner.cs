@@ -128,7 +128,7 @@ namespace PlatformOps.Common
                 {
                     ExitCode = process.ExitCode,
                     StandardOutput = text,
-                    StandardError = Secrets.Redact(stderr.ToString().Trim()),
+                    StandardError = Sensitive.Redact(stderr.ToString().Trim()),
                     Duration = clock.Elapsed,
                 };
             }
@@ -146,7 +146,7 @@ namespace PlatformOps.Common
         public static string LastLines(string? text, int count = 3)
         {
             var lines = (text ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-            return lines.Count == 0 ? "no output" : Secrets.Redact(string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - count))));
+            return lines.Count == 0 ? "no output" : Sensitive.Redact(string.Join(" | ", lines.Skip(Math.Max(0, lines.Count - count))));
         }
 
         /// <summary>Quotes one argument so the runtime's command-line parser gives it back unchanged.</summary>

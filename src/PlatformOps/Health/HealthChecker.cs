@@ -8,7 +8,6 @@ using System.Threading.Tasks;
 using PlatformOps.Common;
 using PlatformOps.Containers;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
 using PlatformOps.Redis;
 using PlatformOps.Services;
 

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Health
 {

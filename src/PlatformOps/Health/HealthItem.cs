@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using PlatformOps.Common;
 
 namespace PlatformOps.Health
 {

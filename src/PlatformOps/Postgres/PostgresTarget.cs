@@ -4,7 +4,6 @@ using System.IO;
 using System.Management.Automation;
 using Npgsql;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Postgres
 {
@@ -152,7 +151,7 @@ namespace PlatformOps.Postgres
             string? usedPassFile = null;
             if (credential != null && credential.Password.Length > 0)
             {
-                password = Secrets.Reveal(credential.Password);
+                password = Sensitive.Reveal(credential.Password);
             }
             else
             {

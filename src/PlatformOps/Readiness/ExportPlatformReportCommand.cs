@@ -128,7 +128,7 @@ namespace PlatformOps.Readiness
             };
         }
 
-        private Profile.PlatformProfile? SafeProfile()
+        private PlatformProfile? SafeProfile()
         {
             try { return EffectiveProfile; }
             catch (PlatformOpsException) { return null; }

@@ -90,7 +90,7 @@ namespace PlatformOps.Readiness
             return Score(required, run.Platform, run.StartedAt, run.Checks, MinimumScore, previous);
         }
 
-        private Profile.PlatformProfile? SafeProfile()
+        private PlatformProfile? SafeProfile()
         {
             try { return EffectiveProfile; }
             catch (PlatformOpsException) { return null; }

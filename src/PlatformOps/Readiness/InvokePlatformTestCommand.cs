@@ -7,7 +7,6 @@ using System.Management.Automation;
 using System.Text.Json;
 using System.Threading.Tasks;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Readiness
 {

@@ -86,14 +86,31 @@ namespace PlatformOps.Readiness
             return null;
         }
 
+        /// <summary>The file name of the script the child pwsh runs, shipped in the module folder (module/ in the repository).</summary>
+        public const string RunnerScriptName = "Invoke-PlatformTestRunner.ps1";
+
+        /// <summary>
+        /// The runner script: in the module folder (beside PlatformOps.psd1), else beside PlatformOps.dll (a bare build
+        /// output, as the xUnit tests load it). A module without it is damaged: PlatformTestRunnerMissing.
+        /// </summary>
+        internal static string RunnerScriptPath()
+        {
+            foreach (var folder in new[] { ModuleLayout.Root, ModuleLayout.AssemblyFolder })
+            {
+                var path = Path.Combine(folder, RunnerScriptName);
+                if (File.Exists(path)) return path;
+            }
+            throw new PlatformOpsException("PlatformTestRunnerMissing", ErrorCategory.ObjectNotFound, Path.Combine(ModuleLayout.Root, RunnerScriptName),
+                $"The module folder '{ModuleLayout.Root}' has no {RunnerScriptName}, which Invoke-PlatformTest runs in a child pwsh. Reinstall PlatformOps.");
+        }
+
         public static async Task<PlatformTestResult> RunAsync(PlatformTestRequest request, Action<string> onLine, CancellationToken cancellationToken)
         {
             var work = Path.Combine(Path.GetTempPath(), "platformops-test-" + Guid.NewGuid().ToString("N").Substring(0, 12));
             Directory.CreateDirectory(work);
             try
             {
-                var script = Path.Combine(work, "Invoke-PlatformTestRunner.ps1");
-                File.WriteAllText(script, RunnerScript, new UTF8Encoding(false));
+                var script = RunnerScriptPath();
                 var summaryPath = Path.Combine(work, "summary.json");
                 var requestPath = Path.Combine(work, "request.json");
                 var payload = new Dictionary<string, object?>
@@ -113,10 +130,10 @@ namespace PlatformOps.Readiness
                 File.WriteAllText(requestPath, JsonSerializer.Serialize(payload), new UTF8Encoding(false));
 
                 var spec = new ProcessSpec(request.PwshPath, "-NoProfile", "-NonInteractive") { WorkingDirectory = work };
-                // Windows may forbid scripts; the runner is ours and sits in a private temp folder.
+                // Windows may forbid scripts; the runner is ours, shipped unsigned in the module folder.
                 if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) { spec.Arguments.Add("-ExecutionPolicy"); spec.Arguments.Add("Bypass"); }
                 foreach (var a in new[] { "-File", script, "-RequestPath", requestPath }) spec.Arguments.Add(a);
-                if (request.ProfilePath != null) spec.Environment[Profile.SessionProfile.EnvironmentVariable] = request.ProfilePath;
+                if (request.ProfilePath != null) spec.Environment[SessionProfile.EnvironmentVariable] = request.ProfilePath;
                 spec.Environment["NO_COLOR"] = "1";
 
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -185,7 +202,7 @@ namespace PlatformOps.Readiness
             {
                 var message = root.TryGetProperty("Message", out var m) ? m.GetString() : null;
                 throw new PlatformOpsException(error.GetString() ?? "PlatformTestRunFailed", ErrorCategory.InvalidOperation, request.PwshPath,
-                    Secrets.Redact(message ?? "The test run failed before any test ran."));
+                    Sensitive.Redact(message ?? "The test run failed before any test ran."));
             }
             int Int(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
             string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -200,13 +217,13 @@ namespace PlatformOps.Readiness
                         File = Str(t, "File"),
                         Result = Str(t, "Result") ?? string.Empty,
                         DurationMs = t.TryGetProperty("DurationMs", out var d) && d.ValueKind == JsonValueKind.Number ? Math.Round(d.GetDouble(), 1) : 0,
-                        Message = Str(t, "Message") is { } msg ? Secrets.Redact(msg) : null,
+                        Message = Str(t, "Message") is { } msg ? Sensitive.Redact(msg) : null,
                     });
                 }
             }
             var errors = new List<string>();
             if (root.TryGetProperty("ErrorMessages", out var em) && em.ValueKind == JsonValueKind.Array)
-                errors.AddRange(em.EnumerateArray().Select(e => Secrets.Redact(e.GetString() ?? string.Empty)));
+                errors.AddRange(em.EnumerateArray().Select(e => Sensitive.Redact(e.GetString() ?? string.Empty)));
             return new PlatformTestResult
             {
                 Platform = request.Platform,
@@ -268,84 +285,5 @@ namespace PlatformOps.Readiness
             public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
             public override void SetLength(long value) => throw new NotSupportedException();
         }
-
-        /// <summary>The script the child pwsh runs: find Pester 5+, import the module and the profile, run, write the summary.</summary>
-        internal const string RunnerScript = @"
-param([Parameter(Mandatory)] [string] $RequestPath)
-$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-$request = Get-Content -Raw -LiteralPath $RequestPath | ConvertFrom-Json
-function Write-Summary($Value) { $Value | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $request.SummaryPath -Encoding utf8 }
-try {
-    if ($request.PesterPath) {
-        $pester = Import-Module -Name $request.PesterPath -Force -PassThru -ErrorAction Stop | Select-Object -First 1
-    }
-    else {
-        $found = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0.0' } | Sort-Object Version -Descending | Select-Object -First 1
-        if (-not $found) {
-            $have = (Get-Module -ListAvailable -Name Pester | ForEach-Object { $_.Version.ToString() }) -join ', '
-            Write-Summary ([ordered]@{ Error = 'PesterNotInstalled'; Found = $have })
-            exit 3
-        }
-        $pester = Import-Module -Name $found.Path -Force -PassThru -ErrorAction Stop | Select-Object -First 1
-    }
-    if ($pester.Version -lt [version]'5.0.0') {
-        Write-Summary ([ordered]@{ Error = 'PesterNotInstalled'; Found = $pester.Version.ToString() })
-        exit 3
-    }
-}
-catch {
-    Write-Summary ([ordered]@{ Error = 'PesterNotLoadable'; Message = ""Pester could not be imported: $($_.Exception.Message)"" })
-    exit 4
-}
-try {
-    Import-Module -Name $request.ModulePath -Force -ErrorAction Stop
-    if ($request.ProfilePath) { Import-PlatformProfile -Path $request.ProfilePath }
-}
-catch {
-    Write-Summary ([ordered]@{ Error = 'PlatformTestSetupFailed'; Message = ""PlatformOps or its profile could not be loaded in the test process: $($_.Exception.Message)"" })
-    exit 5
-}
-$containers = @()
-foreach ($p in @($request.AcceptancePaths)) { if ($p) { $containers += New-PesterContainer -Path $p -Data @{ ProfilePath = $request.ProfilePath } } }
-foreach ($p in @($request.UserPaths)) { if ($p) { $containers += New-PesterContainer -Path $p } }
-$config = New-PesterConfiguration
-$config.Run.Container = $containers
-$config.Run.PassThru = $true
-$config.Run.Exit = $false
-$config.Output.Verbosity = $request.Verbosity
-if (@($request.Tag).Count -gt 0) { $config.Filter.Tag = [string[]] @($request.Tag) }
-if (@($request.ExcludeTag).Count -gt 0) { $config.Filter.ExcludeTag = [string[]] @($request.ExcludeTag) }
-if ($request.OutputPath) {
-    $config.TestResult.Enabled = $true
-    $config.TestResult.OutputFormat = $request.OutputFormat
-    $config.TestResult.OutputPath = $request.OutputPath
-}
-$result = Invoke-Pester -Configuration $config
-$tests = foreach ($t in $result.Tests) {
-    [ordered]@{
-        Name       = $t.ExpandedPath
-        File       = $t.ScriptBlock.File
-        Result     = [string] $t.Result
-        DurationMs = $t.Duration.TotalMilliseconds
-        Message    = @($t.ErrorRecord | Select-Object -First 1 | ForEach-Object { $_.Exception.Message })[0]
-    }
-}
-$errors = @()
-$errors += @($result.Containers | Where-Object { $_.Result -eq 'Failed' } | ForEach-Object { ""$($_.Item): $(@($_.ErrorRecord | ForEach-Object { $_.Exception.Message }) -join '; ')"" })
-$errors += @($result.FailedBlocks | ForEach-Object { ""$($_.ExpandedPath): $(@($_.ErrorRecord | ForEach-Object { $_.Exception.Message }) -join '; ')"" })
-Write-Summary ([ordered]@{
-    PesterVersion = $pester.Version.ToString()
-    Total         = $result.TotalCount
-    Passed        = $result.PassedCount
-    Failed        = $result.FailedCount
-    Skipped       = $result.SkippedCount
-    NotRun        = $result.NotRunCount
-    Errors        = $result.FailedContainersCount + $result.FailedBlocksCount
-    Tests         = @($tests)
-    ErrorMessages = @($errors)
-})
-exit 0
-";
     }
 }

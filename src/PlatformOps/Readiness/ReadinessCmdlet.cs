@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Readiness
 {

@@ -117,7 +117,7 @@ namespace PlatformOps.Readiness
             result.Weight = result.Status == ReadinessStatus.Skipped ? 0 : weight;
             result.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
             result.CheckedAt = context.Now;
-            result.Evidence = Secrets.Redact(result.Evidence);
+            result.Evidence = Sensitive.Redact(result.Evidence);
             return result;
         }
     }

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
+using PlatformOps.Redis;
 
 namespace PlatformOps.Readiness
 {

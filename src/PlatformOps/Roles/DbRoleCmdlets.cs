@@ -4,7 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Roles
 {

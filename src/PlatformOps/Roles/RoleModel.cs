@@ -4,7 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Roles
 {

@@ -125,7 +125,7 @@ namespace PlatformOps.Roles
             string? passwordNote = null;
             if (spec.Password != null)
             {
-                var clear = Secrets.Reveal(spec.Password);
+                var clear = Sensitive.Reveal(spec.Password);
                 if (row == null) verifier = ScramVerifier.Create(clear);
                 else if (catalog.VerifiersReadable && row.Verifier != null && ScramVerifier.Matches(row.Verifier, clear)) verifier = null;
                 else

@@ -8,7 +8,7 @@ using System.Text;
 using System.Text.Json;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// An accepted set of findings (pre-commit and CI report only what is new): each entry is the file, the rule and a

@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using PlatformOps.Secrets.Assignment;
+using PlatformOps.Secrets.Rules;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>How sure a finding is to be a live secret, and how bad its leak would be.</summary>
     public enum SecretSeverity

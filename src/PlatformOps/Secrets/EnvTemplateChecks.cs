@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>The env template checks: EnvExampleExists, EnvExampleKeys, EnvExampleValues.</summary>
     internal static partial class SecretHygieneChecker

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>What Find-PlatformSecret writes.</summary>
     public enum SecretOutputFormat
@@ -133,7 +133,7 @@ namespace PlatformOps.SecretHygiene
             var baselinePath = Baseline == null ? null : GetUnresolvedProviderPathFromPSPath(Baseline);
             try
             {
-                var baseline = baselinePath != null && !UpdateBaseline ? SecretHygiene.Baseline.Load(baselinePath) : null;
+                var baseline = baselinePath != null && !UpdateBaseline ? Secrets.Baseline.Load(baselinePath) : null;
                 // Streaming is kept for the plain case; a baseline update, SARIF and -Verify need every finding first.
                 var collect = UpdateBaseline || OutputFormat == SecretOutputFormat.Sarif || Verify;
                 var all = new List<SecretFinding>();
@@ -164,7 +164,7 @@ namespace PlatformOps.SecretHygiene
                 if (Verify) RunVerification(all);
                 if (UpdateBaseline && ShouldProcess(baselinePath, $"Write a baseline of {all.Count} finding(s)"))
                 {
-                    SecretHygiene.Baseline.Write(baselinePath!, all);
+                    Secrets.Baseline.Write(baselinePath!, all);
                     WriteVerbose($"Wrote {all.Count} finding(s) to the baseline {baselinePath}.");
                 }
                 foreach (var f in all) f.Secret = null;

@@ -7,7 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>Where a file stands with git.</summary>
     public enum GitFileStatus

@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using PlatformOps.Secrets.Rules;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// The checks every pattern match passes before it is reported: placeholders and references, the rule's entropy,

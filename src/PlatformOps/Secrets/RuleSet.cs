@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
+using PlatformOps.Secrets.Rules;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>What a whole configuration allows everywhere: paths never scanned, secrets and stopwords never reported.</summary>
     internal sealed class GlobalAllowlist

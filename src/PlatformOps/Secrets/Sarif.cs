@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps): one run, one rule per rule id that fired,

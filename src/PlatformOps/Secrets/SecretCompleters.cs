@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using PlatformOps.Common.Completers;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// The SecretManagement vaults registered for the current user, read from SecretManagement's vault registry file

@@ -1,6 +1,6 @@
 using System;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>One secret found by Find-PlatformSecret. The value itself is never kept, only its redacted form.</summary>
     public sealed class SecretFinding

@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 using PlatformOps.Common;
 using PlatformOps.Containers;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>One hygiene check's verdict, with the evidence (names and paths, never values) and what to do.</summary>
     public sealed class SecretHygieneCheck

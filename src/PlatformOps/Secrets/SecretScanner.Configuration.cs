@@ -7,8 +7,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using System.Diagnostics;
 using PlatformOps.Common;
+using PlatformOps.Secrets.Gitleaks;
+using PlatformOps.Secrets.Rules;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>The repository's gitleaks configuration and .gitleaksignore, as the scan's rules and suppressions.</summary>
     internal sealed partial class SecretScanner

@@ -8,7 +8,7 @@ using System.Threading.Tasks;
 using System.Diagnostics;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>The scans that read git rather than the working tree: the staged index (pre-commit) and the history.</summary>
     internal sealed partial class SecretScanner

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -9,47 +8,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
-    internal sealed class SecretScanOptions
-    {
-        /// <summary>Files or folders to scan.</summary>
-        public IList<string> Paths { get; set; } = new List<string>();
-        /// <summary>Wildcards matched against the relative path and the file name.</summary>
-        public IList<string> Exclude { get; set; } = new List<string>();
-        /// <summary>Skip every file git ignores (default: ignored files are scanned, ignored folders are not).</summary>
-        public bool SkipIgnored { get; set; }
-        /// <summary>Walk folders git ignores too (node_modules, bin, .venv ...).</summary>
-        public bool IncludeIgnoredFolders { get; set; }
-        public long MaxFileBytes { get; set; } = 10L * 1024 * 1024;
-        /// <summary>Files scanned at once: twice the cores, so that one thread's open/read (or a GC pause) overlaps another's scan.</summary>
-        public int Parallelism { get; set; } = DefaultParallelism;
-
-        public static int DefaultParallelism => Math.Max(2, 2 * Environment.ProcessorCount);
-        public SecretSeverity MinimumSeverity { get; set; } = SecretSeverity.Low;
-        /// <summary>A gitleaks configuration to use; null: the scanned repository's own .gitleaks.toml when it has one (see <see cref="UseRepositoryConfig"/>).</summary>
-        public string? ConfigPath { get; set; }
-        /// <summary>Read .gitleaks.toml and .gitleaksignore at the root of the scanned repository or folder.</summary>
-        public bool UseRepositoryConfig { get; set; } = true;
-        /// <summary>Keep each secret in memory on its finding (for -Verify); cleared by the caller.</summary>
-        public bool KeepSecrets { get; set; }
-    }
-
-    /// <summary>A file to scan and what git says of it.</summary>
-    internal sealed class ScanItem
-    {
-        public ScanItem(string fullPath, string relativePath, GitFileStatus status)
-        {
-            FullPath = fullPath;
-            RelativePath = relativePath;
-            Status = status;
-        }
-
-        public string FullPath { get; }
-        public string RelativePath { get; }
-        public GitFileStatus Status { get; }
-    }
-
     /// <summary>
     /// Scans files for secrets: lists the tree once (git status from two batched calls), reads and scans files on every
     /// core, and hands findings back in file order to the one thread that writes them.
@@ -191,203 +151,11 @@ namespace PlatformOps.SecretHygiene
             }
         }
 
-        /// <summary>Files listed so far, filled by the walker while the workers already scan.</summary>
-        private sealed class ItemFeed
-        {
-            private readonly List<ScanItem> _items = new List<ScanItem>();
-            private readonly object _gate = new object();
-            private bool _complete;
-
-            public ItemFeed(IEnumerable<ScanItem>? items = null)
-            {
-                if (items == null) return;
-                _items.AddRange(items);
-                _complete = true;
-            }
-
-            public int Count { get { lock (_gate) return _items.Count; } }
-
-            public void Add(List<ScanItem> batch)
-            {
-                lock (_gate)
-                {
-                    _items.AddRange(batch);
-                    Monitor.PulseAll(_gate);
-                }
-            }
-
-            public void Complete()
-            {
-                lock (_gate)
-                {
-                    _complete = true;
-                    Monitor.PulseAll(_gate);
-                }
-            }
-
-            /// <summary>The item at <paramref name="index"/>, waiting for the walker; null once the list is complete and shorter.</summary>
-            public ScanItem? Get(int index, CancellationToken cancellationToken)
-            {
-                lock (_gate)
-                {
-                    while (index >= _items.Count && !_complete)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Monitor.Wait(_gate, 200);
-                    }
-                    return index < _items.Count ? _items[index] : null;
-                }
-            }
-        }
-
-        /// <summary>
-        /// Walks and scans at once: a walker thread lists files while the workers scan those already listed; findings
-        /// come back in listing order on the calling thread. <paramref name="progress"/> gets (files done, files listed).
-        /// </summary>
-        public IEnumerable<SecretFinding> ScanTree(CancellationToken cancellationToken, Action<int, int>? progress = null)
-        {
-            var feed = new ItemFeed();
-            Exception? walkFailure = null;
-            var walker = Task.Run(() =>
-            {
-                try
-                {
-                    Walk(feed.Add, cancellationToken);
-                }
-                catch (Exception ex)
-                {
-                    walkFailure = ex;
-                }
-                finally
-                {
-                    feed.Complete();
-                }
-            }, CancellationToken.None);
-            try
-            {
-                foreach (var f in ScanFeed(feed, done => progress?.Invoke(done, feed.Count), cancellationToken)) yield return f;
-            }
-            finally
-            {
-                walker.Wait();
-                Statistics.FilesListed = feed.Count;
-            }
-            if (walkFailure is OperationCanceledException) throw walkFailure;
-            if (walkFailure != null)
-                throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.ReadError, _options.Paths.FirstOrDefault(),
-                    $"Listing the files failed: {PlatformErrors.Reason(walkFailure)}", walkFailure);
-        }
-
         private static string RelativeTo(string baseFolder, string path)
         {
             var b = baseFolder.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? baseFolder : baseFolder + Path.DirectorySeparatorChar;
             var rel = path.StartsWith(b, StringComparison.Ordinal) ? path.Substring(b.Length) : Path.GetFileName(path);
             return rel.Replace('\\', '/');
-        }
-
-        /// <summary>
-        /// Scans the items on every core; yields findings in item order on the calling thread, calling
-        /// <paramref name="progress"/> (files done) between items.
-        /// </summary>
-        public IEnumerable<SecretFinding> Scan(IReadOnlyList<ScanItem> items, CancellationToken cancellationToken, Action<int>? progress = null)
-            => ScanFeed(new ItemFeed(items), progress, cancellationToken);
-
-        private IEnumerable<SecretFinding> ScanFeed(ItemFeed items, Action<int>? progress, CancellationToken cancellationToken)
-        {
-            var clock = Stopwatch.StartNew();
-            var results = new Dictionary<int, List<SecretFinding>?>();
-            var gate = new object();
-            var next = -1;
-            Exception? failure = null;
-            long bytes = 0;
-            int scanned = 0, binary = 0, large = 0, unreadable = 0;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var workers = Enumerable.Range(0, Math.Max(1, _options.Parallelism)).Select(_ => Task.Run(() =>
-            {
-                var buffer = new byte[1 << 16];
-                try
-                {
-                    while (!stop.IsCancellationRequested)
-                    {
-                        var i = Interlocked.Increment(ref next);
-                        var item = items.Get(i, stop.Token);
-                        if (item == null) break;
-                        var outcome = ScanFile(item, ref buffer, out var size, out var found);
-                        switch (outcome)
-                        {
-                            case FileOutcome.Binary: Interlocked.Increment(ref binary); break;
-                            case FileOutcome.Large: Interlocked.Increment(ref large); break;
-                            case FileOutcome.Unreadable: Interlocked.Increment(ref unreadable); break;
-                            default:
-                                Interlocked.Increment(ref scanned);
-                                Interlocked.Add(ref bytes, size);
-                                break;
-                        }
-                        lock (gate)
-                        {
-                            results[i] = found;
-                            Monitor.PulseAll(gate);
-                        }
-                    }
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    // the consumer stopped
-                }
-                catch (Exception ex)
-                {
-                    lock (gate)
-                    {
-                        failure ??= ex;
-                        Monitor.PulseAll(gate);
-                    }
-                }
-            }, CancellationToken.None)).ToArray();
-
-            try
-            {
-                var findings = 0;
-                for (var i = 0; ; i++)
-                {
-                    var item = items.Get(i, cancellationToken);
-                    if (item == null) break;
-                    List<SecretFinding>? batch;
-                    lock (gate)
-                    {
-                        while (!results.ContainsKey(i) && failure == null)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            Monitor.Wait(gate, 200);
-                        }
-                        if (failure != null && !results.ContainsKey(i)) throw new PlatformOpsException("PlatformSecretScanFailed", ErrorCategory.NotSpecified, item.FullPath,
-                            $"Scanning failed: {PlatformErrors.Reason(failure)}", failure);
-                        batch = results[i];
-                        results.Remove(i);
-                    }
-                    if (batch != null)
-                    {
-                        foreach (var f in batch)
-                        {
-                            if (f.Severity < _options.MinimumSeverity || IsIgnored(f)) continue;
-                            findings++;
-                            yield return f;
-                        }
-                    }
-                    if ((i & 63) == 0) progress?.Invoke(i + 1);
-                }
-                Statistics.Findings += findings;
-            }
-            finally
-            {
-                stop.Cancel();
-                Task.WaitAll(workers, CancellationToken.None);
-                Statistics.FilesScanned += scanned;
-                Statistics.BytesScanned += bytes;
-                Statistics.SkippedBinary += binary;
-                Statistics.SkippedLarge += large;
-                Statistics.Unreadable += unreadable;
-                Statistics.Elapsed += clock.Elapsed;
-            }
         }
 
         private enum FileOutcome { Scanned, Binary, Large, Unreadable }

@@ -7,10 +7,10 @@ using System.Threading.Tasks;
 using Npgsql;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
+using PlatformOps.Redis;
 using StackExchange.Redis;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets
 {
     /// <summary>
     /// Tries each found credential that belongs to this platform (PostgreSQL logins, the Redis password, Docker secret

@@ -1,4 +1,4 @@
-using PlatformOps.Health;
+using PlatformOps.Common;
 
 namespace PlatformOps.Services
 {

@@ -7,8 +7,6 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
-using PlatformOps.Health;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Services
 {
@@ -62,7 +60,7 @@ namespace PlatformOps.Services
                     return check;
                 }
                 check.LatencyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
-                var snippet = Secrets.Redact(body.Length > 200 ? body.Substring(0, 200) : body).Trim();
+                var snippet = Sensitive.Redact(body.Length > 200 ? body.Substring(0, 200) : body).Trim();
                 if (response.IsSuccessStatusCode)
                 {
                     var slowAfter = endpoint.DegradedAfterMs ?? DefaultDegradedAfterMs;

@@ -237,7 +237,7 @@ namespace PlatformOps.Wal
                     {
                         throw new PlatformOpsException(ex.SqlState == "42501" ? "PlatformWalPermissionDenied" : "PlatformWalSettingFailed",
                             ex.SqlState == "42501" ? ErrorCategory.PermissionDenied : ErrorCategory.InvalidOperation, target,
-                            $"PostgreSQL at {target.Endpoint} refused '{Secrets.Redact(statement)}': {ex.MessageText}{(ex.SqlState == "42501" ? " (ALTER SYSTEM needs a superuser)" : string.Empty)}.", ex);
+                            $"PostgreSQL at {target.Endpoint} refused '{Sensitive.Redact(statement)}': {ex.MessageText}{(ex.SqlState == "42501" ? " (ALTER SYSTEM needs a superuser)" : string.Empty)}.", ex);
                     }
                 }
                 await Task.Delay(200, cancellationToken).ConfigureAwait(false); // the reload reaches every process

@@ -237,7 +237,7 @@ from (select pg_current_logfile() as f) l, lateral (select (pg_stat_file(f)).siz
                     var detail = lines[i + 1].IndexOf("The failed archive command was:", StringComparison.Ordinal);
                     if (detail >= 0) message += "; t" + lines[i + 1].Substring(detail + 1).Trim();
                 }
-                return Secrets.Redact(own.Count > 0 ? string.Join(" ", own) + " (" + message + ")" : message);
+                return Sensitive.Redact(own.Count > 0 ? string.Join(" ", own) + " (" + message + ")" : message);
             }
             return null;
         }

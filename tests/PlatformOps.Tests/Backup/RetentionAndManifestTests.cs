@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using PlatformOps.Backup;
 using PlatformOps.Postgres;
+using PlatformOps.Redis;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 

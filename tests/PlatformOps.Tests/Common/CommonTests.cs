@@ -40,7 +40,7 @@ namespace PlatformOps.Tests.Common
         [InlineData("password='s3cret value'", "s3cret value")]
         public void Redact_masks_passwords_in_connection_strings_and_urls(string text, string secret)
         {
-            var redacted = Secrets.Redact(text);
+            var redacted = Sensitive.Redact(text);
             Assert.DoesNotContain(secret, redacted, StringComparison.Ordinal);
             Assert.Contains("********", redacted, StringComparison.Ordinal);
         }
@@ -142,7 +142,7 @@ namespace PlatformOps.Tests.Common
             Assert.Equal(("envhost", 6543, "envdb", "envuser"), (fromEnv.Host, fromEnv.Port, fromEnv.Database, fromEnv.Username));
             Assert.Equal("envpw", fromEnv.Password);
 
-            var profile = new PlatformOps.Profile.PlatformProfile { Postgres = new PlatformOps.Profile.PostgresSettings { Host = "profilehost", Port = 1111, Database = "pdb", Username = "puser" } };
+            var profile = new PlatformOps.Common.PlatformProfile { Postgres = new PlatformOps.Common.PostgresSettings { Host = "profilehost", Port = 1111, Database = "pdb", Username = "puser" } };
             var fromProfile = PostgresTarget.Resolve(null, null, null, null, null, profile, k => env.TryGetValue(k, out var v) ? v : null);
             Assert.Equal(("profilehost", 1111, "pdb", "puser"), (fromProfile.Host, fromProfile.Port, fromProfile.Database, fromProfile.Username));
 

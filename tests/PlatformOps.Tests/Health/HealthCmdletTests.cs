@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using PlatformOps.Common;
 using PlatformOps.Containers;
 using PlatformOps.Health;
 using PlatformOps.Postgres;

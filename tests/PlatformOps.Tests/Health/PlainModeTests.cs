@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using PlatformOps.Common;
 using PlatformOps.Health;
 using PlatformOps.Postgres;
 using PlatformOps.Redis;

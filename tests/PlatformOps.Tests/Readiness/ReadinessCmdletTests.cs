@@ -8,7 +8,6 @@ using System.Threading;
 using Npgsql;
 using PlatformOps.Common;
 using PlatformOps.Postgres;
-using PlatformOps.Profile;
 using PlatformOps.Readiness;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
@@ -384,7 +383,7 @@ namespace PlatformOps.Tests.Readiness
         public void Without_a_profile_the_readiness_cmdlets_say_how_to_load_one()
         {
             var result = _ps.Invoke("$env:PLATFORMOPS_PROFILE = $null; Remove-Variable x -ErrorAction Ignore; " +
-                                    "[PlatformOps.Profile.SessionProfile]::Current = $null; Test-PlatformReadiness");
+                                    "[PlatformOps.Common.SessionProfile]::Current = $null; Test-PlatformReadiness");
             Assert.Equal("PlatformProfileNotLoaded", result.ErrorId);
             Assert.Contains("Import-PlatformProfile", result.ErrorMessage, StringComparison.Ordinal);
         }

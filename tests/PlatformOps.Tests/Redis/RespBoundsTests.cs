@@ -4,8 +4,8 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using PlatformOps.Backup;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 
@@ -73,7 +73,7 @@ namespace PlatformOps.Tests.Redis
         public async Task The_one_command_client_refuses_a_2GB_bulk_reply_without_allocating_it()
         {
             using var server = Answering("$2000000000\r\n");
-            var (error, elapsed, allocated) = await Run(() => RawRedis.CommandAsync("127.0.0.1", server.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
+            var (error, elapsed, allocated) = await Run(() => RespClient.CommandAsync("127.0.0.1", server.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
             AssertClean(error, "$2000000000", "RedisReplyTooLarge");
             Assert.Contains("2000000000", error!.Message);
             Assert.True(elapsed < TimeSpan.FromSeconds(2), elapsed.ToString());
@@ -84,7 +84,7 @@ namespace PlatformOps.Tests.Redis
         public async Task The_one_command_client_refuses_an_endless_line_and_a_malformed_length()
         {
             using var endless = EndlessLine(1);
-            var (error, elapsed, allocated) = await Run(() => RawRedis.CommandAsync("127.0.0.1", endless.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
+            var (error, elapsed, allocated) = await Run(() => RespClient.CommandAsync("127.0.0.1", endless.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
             AssertClean(error, "an endless line", "RedisReplyTooLarge");
             Assert.True(elapsed < TimeSpan.FromSeconds(5.5), elapsed.ToString());
             Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes");
@@ -92,7 +92,7 @@ namespace PlatformOps.Tests.Redis
             foreach (var reply in new[] { "$abc\r\n", "$99999999999999999999\r\n", "$-7\r\n" })
             {
                 using var bad = Answering(reply);
-                var (e, _, _) = await Run(() => RawRedis.CommandAsync("127.0.0.1", bad.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
+                var (e, _, _) = await Run(() => RespClient.CommandAsync("127.0.0.1", bad.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
                 AssertClean(e, reply.Trim(), "RedisProtocolError");
             }
         }
@@ -101,11 +101,11 @@ namespace PlatformOps.Tests.Redis
         public async Task The_one_command_client_gives_up_on_silence_within_its_timeout()
         {
             using var silent = FakeTcpServer.Silent();
-            var (error, elapsed, _) = await Run(() => RawRedis.CommandAsync("127.0.0.1", silent.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
+            var (error, elapsed, _) = await Run(() => RespClient.CommandAsync("127.0.0.1", silent.Port, null, CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
             AssertClean(error, "silence", "RedisTimeout");
             Assert.True(elapsed < TimeSpan.FromSeconds(7), elapsed.ToString()); // a 5 s deadline, with room for a loaded 2-core machine
             // A password-protected exchange: the AUTH reply is bounded by the same deadline.
-            (error, elapsed, _) = await Run(() => RawRedis.CommandAsync("127.0.0.1", silent.Port, "secret", CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
+            (error, elapsed, _) = await Run(() => RespClient.CommandAsync("127.0.0.1", silent.Port, "secret", CancellationToken.None, "PING"), TimeSpan.FromSeconds(20));
             AssertClean(error, "silence after AUTH", "RedisTimeout");
             Assert.True(elapsed < TimeSpan.FromSeconds(5.5), elapsed.ToString());
             Assert.DoesNotContain("secret", error!.Message);
@@ -120,7 +120,7 @@ namespace PlatformOps.Tests.Redis
                 using var server = Answering("+OK\r\n", header);
                 using var output = new MemoryStream();
                 var t = new RedisTarget("127.0.0.1", server.Port, null, null);
-                var (error, elapsed, _) = await Run(() => RedisSnapshot.DumpAsync(t, output, CancellationToken.None, TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(20));
+                var (error, elapsed, _) = await Run(() => ReplicationSnapshot.CopyRdbAsync(t, output, CancellationToken.None, TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(20));
                 AssertClean(error, header.Trim(), "RedisSnapshotFailed");
                 Assert.True(elapsed < TimeSpan.FromSeconds(3.5), elapsed.ToString());
             }
@@ -128,7 +128,7 @@ namespace PlatformOps.Tests.Redis
             using var endless = EndlessLine(2);
             using var sink = new MemoryStream();
             var e2 = new RedisTarget("127.0.0.1", endless.Port, null, null);
-            var (err, took, allocated) = await Run(() => RedisSnapshot.DumpAsync(e2, sink, CancellationToken.None, TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(20));
+            var (err, took, allocated) = await Run(() => ReplicationSnapshot.CopyRdbAsync(e2, sink, CancellationToken.None, TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(20));
             AssertClean(err, "an endless SYNC header", "RedisSnapshotFailed");
             Assert.True(took < TimeSpan.FromSeconds(3.5), took.ToString());
             Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes");
@@ -157,7 +157,7 @@ namespace PlatformOps.Tests.Redis
                 try
                 {
                     await using var output = File.Create(file);
-                    var (error, elapsed, allocated) = await Run(() => RedisSnapshot.DumpAsync(target, output, CancellationToken.None, TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(20));
+                    var (error, elapsed, allocated) = await Run(() => ReplicationSnapshot.CopyRdbAsync(target, output, CancellationToken.None, TimeSpan.FromSeconds(2)), TimeSpan.FromSeconds(20));
                     AssertClean(error, "a silent 2 GB snapshot", "RedisTimeout");
                     Assert.True(elapsed < TimeSpan.FromSeconds(2.5), elapsed.ToString());
                     Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes");
@@ -185,22 +185,22 @@ namespace PlatformOps.Tests.Redis
             using var process = Process.Start(psi)!;
             try
             {
-                Assert.True(await RawRedis.WaitReadyAsync("127.0.0.1", port, "resp-test-pw", TimeSpan.FromSeconds(10), () => process.HasExited, CancellationToken.None));
+                Assert.True(await RespClient.WaitReadyAsync("127.0.0.1", port, "resp-test-pw", TimeSpan.FromSeconds(10), () => process.HasExited, CancellationToken.None));
                 var value = new string('v', 100_000);
-                Assert.Equal("+OK", await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "SET", "big", value));
-                Assert.Equal(value, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "big"));
-                Assert.Equal(string.Empty, await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "missing"));
-                Assert.StartsWith("-WRONGPASS", await RawRedis.CommandAsync("127.0.0.1", port, "wrong", CancellationToken.None, "PING"));
-                var keys = RawRedis.ParseKeyspace(await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "INFO", "keyspace"), "127.0.0.1:" + port);
+                Assert.Equal("+OK", await RespClient.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "SET", "big", value));
+                Assert.Equal(value, await RespClient.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "big"));
+                Assert.Equal(string.Empty, await RespClient.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "GET", "missing"));
+                Assert.StartsWith("-WRONGPASS", await RespClient.CommandAsync("127.0.0.1", port, "wrong", CancellationToken.None, "PING"));
+                var keys = RespClient.ParseKeyspace(await RespClient.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "INFO", "keyspace"), "127.0.0.1:" + port);
                 Assert.Equal(1, keys["0"]);
 
                 var target = new RedisTarget("127.0.0.1", port, "resp-test-pw", null);
                 foreach (var diskless in new[] { "no", "yes" })
                 {
-                    Assert.Equal("+OK", await RawRedis.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "CONFIG", "SET", "repl-diskless-sync", diskless));
+                    Assert.Equal("+OK", await RespClient.CommandAsync("127.0.0.1", port, "resp-test-pw", CancellationToken.None, "CONFIG", "SET", "repl-diskless-sync", diskless));
                     var file = Path.Combine(dir, $"snap-{diskless}.rdb");
                     long length;
-                    await using (var output = File.Create(file)) length = await RedisSnapshot.DumpAsync(target, output, CancellationToken.None, TimeSpan.FromSeconds(30));
+                    await using (var output = File.Create(file)) length = await ReplicationSnapshot.CopyRdbAsync(target, output, CancellationToken.None, TimeSpan.FromSeconds(30));
                     Assert.Equal(length, new FileInfo(file).Length);
                     var (counted, partial) = RdbKeyCounter.Count(file);
                     Assert.False(partial);

@@ -176,7 +176,7 @@ namespace PlatformOps.Tests.Roles
             var writer = RoleLab.Prefix + "l03_tool_execution";
             var before = RoleLab.Scalar<string>(_lab.Database, $"select rolpassword from pg_authid where rolname = '{writer}'");
             var changes = Ps("Set-DbRole -Database $db -Name $rest[0] -Login -Access Admin -MemberOf @() -Password $rest[1] -WhatIf", writer,
-                new System.Management.Automation.PSCredential("x", PlatformOps.Common.Secrets.ToSecureString("another-password")));
+                new System.Management.Automation.PSCredential("x", PlatformOps.Common.Sensitive.ToSecureString("another-password")));
             changes.ShouldSucceed();
             Assert.Equal(before, RoleLab.Scalar<string>(_lab.Database, $"select rolpassword from pg_authid where rolname = '{writer}'"));
             Assert.Empty(Drift());
@@ -200,7 +200,7 @@ namespace PlatformOps.Tests.Roles
             {
                 var password = "pw-" + Guid.NewGuid().ToString("N");
                 var set = Ps("Set-DbRole -Database $db -Name $rest[0] -Login -Access Write -Schema $rest[1], 'public' -Password $rest[2] -Owner postgres -Confirm:$false",
-                    name, schema, new System.Management.Automation.PSCredential("ignored", PlatformOps.Common.Secrets.ToSecureString(password)));
+                    name, schema, new System.Management.Automation.PSCredential("ignored", PlatformOps.Common.Sensitive.ToSecureString(password)));
                 set.ShouldSucceed();
                 Assert.Equal("Created", set.Objects<DbRoleSetResult>().Single().Action);
                 Assert.Equal(1L, RoleLab.Scalar<long>(_lab.Database, "select count(*) from pg_tables where schemaname = 'public' and tablename = 't'"));
@@ -215,7 +215,7 @@ namespace PlatformOps.Tests.Roles
                 }
 
                 var again = Ps("Set-DbRole -Database $db -Name $rest[0] -Login -Access Write -Schema $rest[1], 'public' -Password $rest[2] -Owner postgres",
-                    name, schema, new System.Management.Automation.PSCredential("ignored", PlatformOps.Common.Secrets.ToSecureString(password)));
+                    name, schema, new System.Management.Automation.PSCredential("ignored", PlatformOps.Common.Sensitive.ToSecureString(password)));
                 Assert.Equal("Unchanged", again.Objects<DbRoleSetResult>().Single().Action);
 
                 var got = Ps("Get-DbRole -Database $db -Name ([WildcardPattern]::Escape($rest[0])) -Schema $rest[1]", name, schema).Objects<DbRole>().Single();

@@ -102,7 +102,7 @@ namespace PlatformOps.Tests.Roles
 
         /// <summary>The credentials for Set-DbRole -ServiceCredential.</summary>
         public System.Management.Automation.PSCredential[] Credentials()
-            => Passwords.Select(p => new System.Management.Automation.PSCredential(p.Key, PlatformOps.Common.Secrets.ToSecureString(p.Value))).ToArray();
+            => Passwords.Select(p => new System.Management.Automation.PSCredential(p.Key, PlatformOps.Common.Sensitive.ToSecureString(p.Value))).ToArray();
 
         private static void RemoveLeftovers()
         {

@@ -2,12 +2,12 @@ using System;
 using System.IO;
 using System.Linq;
 using PlatformOps.Common;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>Env files read as Docker Compose and python-dotenv read them; templates that leak nothing of a multi-line value.</summary>
     [Collection(LabCollection.Name)]
@@ -146,7 +146,7 @@ namespace PlatformOps.Tests.SecretHygiene
                 r.ShouldSucceed();
                 var found = r.Objects<PlatformSecret>().ToList();
                 Assert.Equal(SecretSource.Environment, found[0].Source);
-                Assert.Equal("from-the-shell", PlatformOps.Common.Secrets.Reveal(found[0].Value));
+                Assert.Equal("from-the-shell", PlatformOps.Common.Sensitive.Reveal(found[0].Value));
                 Assert.True(found[0].Conflict);
                 Assert.Equal(new[] { $"Environment (env:{name})", $"EnvFile ({env})" }, found[0].Sources);
                 Assert.Equal(new[] { $"EnvFile ({env})" }, found[0].Differing);

@@ -4,11 +4,12 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
+using PlatformOps.Secrets.Rules;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>
     /// The corpus generator: every rule's fake sample in ten realistic file contexts (env, YAML, JSON, HCL, shell, Python,

@@ -4,12 +4,12 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using PlatformOps.Common;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>Hygiene checks on a real git working tree and real containers; env templates; generating and resolving secrets.</summary>
     [Collection(LabCollection.Name)]
@@ -244,7 +244,7 @@ namespace PlatformOps.Tests.SecretHygiene
         private static string Secrets(PowerShellFixture.Result r)
         {
             r.ShouldSucceed();
-            return PlatformOps.Common.Secrets.Reveal(Assert.Single(r.Objects<SecureString>()));
+            return PlatformOps.Common.Sensitive.Reveal(Assert.Single(r.Objects<SecureString>()));
         }
 
         [Fact]
@@ -263,9 +263,9 @@ namespace PlatformOps.Tests.SecretHygiene
                 r.ShouldSucceed();
                 var found = r.Objects<PlatformSecret>().ToList();
                 Assert.Equal(new[] { SecretSource.DockerSecret, SecretSource.EnvFile, SecretSource.Environment }, found.Select(f => f.Source).ToArray());
-                Assert.Equal("from-secret-file", PlatformOps.Common.Secrets.Reveal(found[0].Value));
-                Assert.Equal("from-env-file-2", PlatformOps.Common.Secrets.Reveal(found[1].Value));
-                Assert.Equal("from-environment", PlatformOps.Common.Secrets.Reveal(found[2].Value));
+                Assert.Equal("from-secret-file", PlatformOps.Common.Sensitive.Reveal(found[0].Value));
+                Assert.Equal("from-env-file-2", PlatformOps.Common.Sensitive.Reveal(found[1].Value));
+                Assert.Equal("from-environment", PlatformOps.Common.Sensitive.Reveal(found[2].Value));
                 Assert.Equal("env:" + name, found[2].Location);
                 var shown = _ps.Invoke("Get-PlatformSecret -Name DB_PASSWORD -SecretsPath $args[0] -NoVault | Format-List * | Out-String", secrets).Transcript;
                 Assert.DoesNotContain("from-secret-file", shown);
@@ -302,7 +302,7 @@ namespace PlatformOps.Tests.SecretHygiene
                 var secret = Assert.Single(found.Objects<PlatformSecret>());
                 Assert.Equal(SecretSource.Vault, secret.Source);
                 Assert.Equal("TestVault", secret.Location);
-                Assert.Equal("from-vault", PlatformOps.Common.Secrets.Reveal(secret.Value));
+                Assert.Equal("from-vault", PlatformOps.Common.Sensitive.Reveal(secret.Value));
                 Assert.Equal(SecretSource.EnvFile, Assert.Single(_ps.Invoke("Get-PlatformSecret -Name DB_PASSWORD -EnvFile $args[0] -NoVault", env).Objects<PlatformSecret>()).Source);
             }
             finally

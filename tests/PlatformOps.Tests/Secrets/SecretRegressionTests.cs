@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
+using PlatformOps.Secrets.Rules;
 using Xunit;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>
     /// The misses and false alarms issue 11 lists, one case each. The secrets are assembled from pieces at run time

@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
+using PlatformOps.Secrets.Rules;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>
     /// Every built-in rule against a fresh fake sample of its own (made from random characters at test time, so the

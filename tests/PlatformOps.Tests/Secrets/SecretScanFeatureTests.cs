@@ -2,13 +2,14 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
+using PlatformOps.Secrets.Rules;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>Find-PlatformSecret's gitleaks configuration, .gitleaksignore, baseline, SARIF output and -Verify, as users call them.</summary>
     [Collection(LabCollection.Name)]

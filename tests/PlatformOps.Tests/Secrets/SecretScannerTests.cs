@@ -3,13 +3,13 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace PlatformOps.Tests.SecretHygiene
+namespace PlatformOps.Tests.Secrets
 {
     /// <summary>The scanner on the generated corpus (recall and false positives), on git repositories, and on this repository.</summary>
     [Collection(LabCollection.Name)]

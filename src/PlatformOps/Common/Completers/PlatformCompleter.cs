@@ -7,7 +7,6 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Threading;
 using System.Threading.Tasks;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Common.Completers
 {

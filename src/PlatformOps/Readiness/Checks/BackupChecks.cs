@@ -76,7 +76,7 @@ namespace PlatformOps.Readiness
         }
 
         /// <summary>The manifest key when one is configured and usable; a broken key setting only makes the seals read as unsigned here.</summary>
-        private static byte[]? ManifestKeyOrNone(PlatformOps.Profile.PlatformProfile profile)
+        private static byte[]? ManifestKeyOrNone(PlatformOps.Common.PlatformProfile profile)
         {
             try { return ManifestSeal.ResolveKey(profile); }
             catch (PlatformOpsException) { return null; }

@@ -51,12 +51,11 @@ namespace PlatformOps.Readiness
                 return (Target: path, Test: CertificateTester.Test(cert, null, options), Problem: (string?)null);
             })).Concat(endpoints.Select(async endpoint =>
             {
-                var (host, port) = EndpointParser.Parse(endpoint, null, 443);
-                var kind = EndpointParser.Resolve(TlsProtocolKind.Auto, port, plan.Profile);
+                var (host, port, kind) = ServedCertificateReader.Locate(endpoint, null, TlsProtocolKind.Auto, plan.Profile);
                 try
                 {
-                    var served = await GetPlatformCertificateCommand.ReadEndpointAsync(host, port, kind, null, Math.Max(1, (int)plan.Timeout.TotalSeconds), context.CancellationToken)
-                        .ConfigureAwait(false);
+                    var served = await ServedCertificateReader.ReadAsync(host, port, kind, null, TimeSpan.FromSeconds(Math.Max(1, (int)plan.Timeout.TotalSeconds)),
+                        context.CancellationToken).ConfigureAwait(false);
                     return (Target: $"{host}:{port}", Test: (PlatformCertificateTest?)CertificateTester.Test(null, served, options), Problem: (string?)null);
                 }
                 catch (PlatformOpsException ex) when (ex.ErrorId == "PlatformCertificateHandshakeFailed")

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using PlatformOps.Common;
 using PlatformOps.Containers;
 using PlatformOps.Health;
 using PlatformOps.Services;
@@ -183,7 +184,7 @@ namespace PlatformOps.Readiness
         /// Asks a slow endpoint once more before calling it slow: the first request of a fresh process pays for
         /// connection setup and JIT, which is not the service's latency.
         /// </summary>
-        private static async Task<ServiceCheck[]> ReprobeSlowAsync(ReadinessContext context, IList<Profile.EndpointSettings> endpoints, ServiceCheck[] checks)
+        private static async Task<ServiceCheck[]> ReprobeSlowAsync(ReadinessContext context, IList<EndpointSettings> endpoints, ServiceCheck[] checks)
         {
             if (!checks.Any(c => c.Status == HealthStatus.Degraded)) return checks;
             var result = (ServiceCheck[])checks.Clone();

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using PlatformOps.Common;
-using PlatformOps.SecretHygiene;
+using PlatformOps.Secrets;
 
 namespace PlatformOps.Readiness
 {

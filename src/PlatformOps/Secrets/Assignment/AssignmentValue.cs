@@ -1,7 +1,7 @@
 using System;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Assignment
 {
     /// <summary>The literal assigned to a name: found by reading the operator after the name, then the value after that.</summary>
     internal sealed class AssignmentValue

@@ -5,10 +5,11 @@ using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using PlatformOps.Common;
+using PlatformOps.Secrets.Rules;
 using Tomlyn;
 using Tomlyn.Model;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Gitleaks
 {
     /// <summary>
     /// A repository's gitleaks configuration (.gitleaks.toml), read with Tomlyn: [[rules]] (id, description, regex,

@@ -1,10 +1,10 @@
 using System.Collections.Generic;
-using static PlatformOps.SecretHygiene.R;
+using static PlatformOps.Secrets.Rules.R;
 
 // Rule tables are built once per process (RuleSet.Default is lazy): their keyword arrays are data, not hot-path arguments.
 #pragma warning disable CA1861
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>AI and machine-learning services, from their published token formats.</summary>
     internal static class AiRules

@@ -3,12 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
-using static PlatformOps.SecretHygiene.R;
+using static PlatformOps.Secrets.Rules.R;
 
 // Rule tables are built once per process (RuleSet.Default is lazy): their keyword arrays are data, not hot-path arguments.
 #pragma warning disable CA1861
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>
     /// Credentials recognised by where they stand rather than by their shape: HTTP headers, curl, redis.conf, NuGet.config,

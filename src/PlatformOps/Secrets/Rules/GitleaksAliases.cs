@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>
     /// gitleaks' rule ids for PlatformOps' rules (where PlatformOps keeps one rule for several of gitleaks', or kept its

@@ -2,12 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
-using static PlatformOps.SecretHygiene.R;
+using static PlatformOps.Secrets.Rules.R;
 
 // Rule tables are built once per process (RuleSet.Default is lazy): their keyword arrays are data, not hot-path arguments.
 #pragma warning disable CA1861
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>Key material: PEM and PGP private keys (also JSON-escaped, as in a GCP service-account file), PuTTY keys, JWTs.</summary>
     internal static class KeyRules

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>
     /// Values under data: (base64) and stringData: (plain) of a Kubernetes Secret manifest, document by document

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>
     /// One detection rule: keywords that must occur (the pre-filter), a pattern tried on the lines around each keyword,

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
 
-namespace PlatformOps.SecretHygiene
+namespace PlatformOps.Secrets.Rules
 {
     /// <summary>user:password@host in a URL (postgres://, redis://, https://, amqp:// ...).</summary>
     internal static class UrlCredentials

@@ -1,12 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using PlatformOps.Common;
 
-namespace PlatformOps.Backup
+namespace PlatformOps.Redis
 {
-    /// <summary>The Redis facts a backup records: version and whether the AOF is on.</summary>
+    /// <summary>The Redis facts a backup records and a restore plans with: version, whether the AOF is on, keys per database, and single settings.</summary>
     internal sealed class RedisInfo
     {
         public string Version { get; private set; } = string.Empty;
@@ -20,7 +21,7 @@ namespace PlatformOps.Backup
             try
             {
                 var server = muxer.GetServer(target.Host, target.Port);
-                var values = Redis.RedisProbe.Parse(await server.InfoRawAsync().ConfigureAwait(false) ?? string.Empty);
+                var values = RedisProbe.Parse(await server.InfoRawAsync().ConfigureAwait(false) ?? string.Empty);
                 var info = new RedisInfo
                 {
                     Version = values.TryGetValue("redis_version", out var v) ? v : string.Empty,
@@ -39,6 +40,27 @@ namespace PlatformOps.Backup
                 throw target.Explain(ex);
             }
             catch (TimeoutException ex)
+            {
+                throw target.Explain(ex);
+            }
+        }
+
+        /// <summary>One setting by CONFIG GET; RedisConfigUnreadable when the server does not say (the command renamed or forbidden).</summary>
+        public static async Task<string> ConfigGetAsync(RedisTarget target, string name, string purpose, CancellationToken cancellationToken)
+        {
+            using var muxer = await target.ConnectAsync(5000).ConfigureAwait(false);
+            var server = muxer.GetServer(target.Host, target.Port);
+            try
+            {
+                var pairs = await server.ConfigGetAsync(name).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var match = pairs.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase));
+                if (string.IsNullOrEmpty(match.Value))
+                    throw new PlatformOpsException("RedisConfigUnreadable", System.Management.Automation.ErrorCategory.PermissionDenied, target,
+                        $"Redis at {target.Endpoint} does not answer CONFIG GET {name} (renamed or forbidden), so {purpose}.");
+                return match.Value;
+            }
+            catch (StackExchange.Redis.RedisException ex)
             {
                 throw target.Explain(ex);
             }

@@ -4,9 +4,8 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PlatformOps.Common;
 
-namespace PlatformOps.Profile
+namespace PlatformOps.Common
 {
     /// <summary>
     /// One platform described in one JSON file: where its Docker engine, PostgreSQL, Redis and service health endpoints

@@ -2,10 +2,10 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
-using PlatformOps.Profile;
+using PlatformOps.Common;
 using StackExchange.Redis;
 
-namespace PlatformOps.Common
+namespace PlatformOps.Redis
 {
     /// <summary>
     /// Where a Redis server is and its password. Resolved from explicit parameters, then the profile, then the
@@ -97,7 +97,7 @@ namespace PlatformOps.Common
             host = ConnectionSettings.FirstOf(host, settings?.Host, "127.0.0.1")!;
             var resolvedPort = port ?? portFromServer ?? settings?.Port ?? 6379;
             string? password;
-            if (credential != null) password = Secrets.Reveal(credential.Password);
+            if (credential != null) password = Sensitive.Reveal(credential.Password);
             else
             {
                 var file = ConnectionSettings.FirstOf(passwordFile, settings?.PasswordFile);

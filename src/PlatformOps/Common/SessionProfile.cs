@@ -2,9 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using PlatformOps.Common;
 
-namespace PlatformOps.Profile
+namespace PlatformOps.Common
 {
     /// <summary>The profile loaded for the current runspace by Import-PlatformProfile.</summary>
     public static class SessionProfile

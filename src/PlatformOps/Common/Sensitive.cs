@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace PlatformOps.Common
 {
     /// <summary>Helpers that keep secrets out of output: masking connection strings and unwrapping SecureStrings.</summary>
-    public static class Secrets
+    public static class Sensitive
     {
         private static readonly Regex PasswordPair = new Regex(
             @"(?i)\b(password|pwd|passfile_password|requirepass|pass)\s*=\s*(""[^""]*""|'[^']*'|[^;\s]*)",

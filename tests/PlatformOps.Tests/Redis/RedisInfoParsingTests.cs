@@ -6,11 +6,11 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using PlatformOps.Backup;
 using PlatformOps.Common;
+using PlatformOps.Redis;
 using Xunit;
 
-namespace PlatformOps.Tests.Backup
+namespace PlatformOps.Tests.Redis
 {
     /// <summary>
     /// The key count after a Redis restore (and in a scratch server) comes from INFO keyspace. Whatever text answers
@@ -23,12 +23,12 @@ namespace PlatformOps.Tests.Backup
         public async Task A_well_formed_keyspace_is_counted_per_database_whatever_the_field_order()
         {
             using var fake = new FakeRedis(Bulk("# Keyspace\r\ndb0:keys=12,expires=0,avg_ttl=0\r\ndb3:expires=1,keys=4\r\n"));
-            var keys = await RawRedis.KeyspaceAsync("127.0.0.1", fake.Port, "secret-pw", CancellationToken.None);
+            var keys = await RespClient.KeyspaceAsync("127.0.0.1", fake.Port, "secret-pw", CancellationToken.None);
             Assert.Equal(new Dictionary<string, long> { ["0"] = 12, ["3"] = 4 }, keys);
             Assert.Equal(new[] { "AUTH secret-pw", "INFO keyspace" }, fake.Commands);
 
             using var empty = new FakeRedis(Bulk("# Keyspace\r\n"));
-            Assert.Empty(await RawRedis.KeyspaceAsync("127.0.0.1", empty.Port, null, CancellationToken.None));
+            Assert.Empty(await RespClient.KeyspaceAsync("127.0.0.1", empty.Port, null, CancellationToken.None));
         }
 
         [Theory]
@@ -40,7 +40,7 @@ namespace PlatformOps.Tests.Backup
         public async Task A_keyspace_line_without_a_whole_key_count_is_a_clear_error(string info, string quoted)
         {
             using var fake = new FakeRedis(Bulk(info));
-            var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RawRedis.KeyspaceAsync("127.0.0.1", fake.Port, null, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RespClient.KeyspaceAsync("127.0.0.1", fake.Port, null, CancellationToken.None));
             Assert.Equal("RedisInfoInvalid", error.ErrorId);
             Assert.Contains(quoted, error.Message, StringComparison.Ordinal);
             Assert.Contains($"127.0.0.1:{fake.Port}", error.Message, StringComparison.Ordinal);
@@ -51,19 +51,19 @@ namespace PlatformOps.Tests.Backup
         {
             using (var refusing = new FakeRedis("-NOPERM this user has no permissions to run the 'info' command\r\n"))
             {
-                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RawRedis.KeyspaceAsync("127.0.0.1", refusing.Port, null, CancellationToken.None));
+                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RespClient.KeyspaceAsync("127.0.0.1", refusing.Port, null, CancellationToken.None));
                 Assert.Equal("RedisCommandFailed", error.ErrorId);
                 Assert.Contains("NOPERM", error.Message, StringComparison.Ordinal);
             }
             using (var garbled = new FakeRedis("$12x\r\nhello\r\n"))
             {
-                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RawRedis.KeyspaceAsync("127.0.0.1", garbled.Port, null, CancellationToken.None));
+                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RespClient.KeyspaceAsync("127.0.0.1", garbled.Port, null, CancellationToken.None));
                 Assert.Equal("RedisProtocolError", error.ErrorId); // the bounded RESP reader refuses the header
                 Assert.Contains("$12x", error.Message, StringComparison.Ordinal);
             }
             using (var huge = new FakeRedis("$2147483647\r\n"))
             {
-                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RawRedis.KeyspaceAsync("127.0.0.1", huge.Port, null, CancellationToken.None));
+                var error = await Assert.ThrowsAsync<PlatformOpsException>(() => RespClient.KeyspaceAsync("127.0.0.1", huge.Port, null, CancellationToken.None));
                 Assert.Equal("RedisReplyTooLarge", error.ErrorId); // refused, never allocated
             }
         }

@@ -1,4 +1,4 @@
-namespace PlatformOps.Health
+namespace PlatformOps.Common
 {
     /// <summary>The verdict on one checked item. Ordered from best to worst so that a roll-up takes the maximum.</summary>
     public enum HealthStatus
