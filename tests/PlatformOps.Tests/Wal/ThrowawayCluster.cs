@@ -75,7 +75,7 @@ namespace PlatformOps.Tests.Wal
         public void Start() => TestProcess.AsPostgres(Path.Combine(Bin, "pg_ctl"), "start", "-D", Data, "-w", "-s", "-l", Path.Combine(Data, "startup.log"));
         public void Restart() => TestProcess.AsPostgres(Path.Combine(Bin, "pg_ctl"), "restart", "-D", Data, "-w", "-s", "-m", "fast", "-l", Path.Combine(Data, "startup.log"));
 
-        public NpgsqlConnection Open(string database = "postgres", int? port = null) => Lab.OpenPostgres(database, port ?? Port, password: Password);
+        public NpgsqlConnection Open(string database = "postgres", int? port = null) => Lab.OpenPostgres(database, port ?? Port, "postgres", Password);
 
         public void Exec(string sql, int? port = null)
         {
