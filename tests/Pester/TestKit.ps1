@@ -77,44 +77,10 @@ function New-TestProcessStartInfo([string] $FilePath, [string[]] $ArgumentList, 
     $psi
 }
 
-# Runs a program to its end (killed at the deadline) and returns ExitCode, StdOut, StdErr, Output (both) and Lines (of StdOut).
-function Invoke-TestProcess {
-    param(
-        [Parameter(Mandatory)] [string] $FilePath,
-        [string[]] $ArgumentList = @(),
-        # Variables for the child only; a $null value removes one.
-        [hashtable] $Environment = @{},
-        # Written to the child's standard input, which is then closed.
-        [string] $InputText,
-        [string] $WorkingDirectory,
-        [int] $TimeoutSec = 300
-    )
-    $p = [Diagnostics.Process]::Start((New-TestProcessStartInfo $FilePath $ArgumentList $Environment $WorkingDirectory))
-    try {
-        $stdout = $p.StandardOutput.ReadToEndAsync()
-        $stderr = $p.StandardError.ReadToEndAsync()
-        if ($InputText) { $p.StandardInput.Write($InputText) }
-        $p.StandardInput.Close()
-        if (-not $p.WaitForExit($TimeoutSec * 1000)) {
-            $p.Kill($true)
-            throw "$FilePath $($ArgumentList -join ' ') took over $TimeoutSec s"
-        }
-        $p.WaitForExit()
-        $text = $stdout.Result.TrimEnd("`r", "`n")
-        [pscustomobject]@{
-            ExitCode = $p.ExitCode
-            StdOut   = $stdout.Result
-            StdErr   = $stderr.Result
-            Output   = $stdout.Result + $stderr.Result
-            Lines    = if ($text) { @($text -split '\r?\n') } else { @() }
-        }
-    }
-    finally { $p.Dispose() }
-}
-
-# Starts a program beside the test and returns its Process (the caller stops it, by that process's id). With
-# -OutputPath its standard output goes to that file and its standard error to "<OutputPath>.err" as they come; without,
-# both are left for the caller to read. Its standard input stays open unless -InputText closes it.
+# Starts a program beside the test and returns its Process (the caller stops it, by that process's id); arguments,
+# environment and folder as Invoke-TestProcess takes them. With -OutputPath its standard output goes to that file and
+# its standard error to "<OutputPath>.err" as they come; without, both are left for the caller to read. Its standard
+# input stays open unless -InputText closes it.
 function Start-TestProcess {
     param(
         [Parameter(Mandatory)] [string] $FilePath,
@@ -147,6 +113,41 @@ namespace TestKit {
     }
     if ($InputText) { $p.StandardInput.Write($InputText); $p.StandardInput.Close() }
     $p
+}
+
+# Runs a program to its end (killed at the deadline) and returns ExitCode, StdOut, StdErr, Output (both) and Lines (of StdOut).
+function Invoke-TestProcess {
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [string[]] $ArgumentList = @(),
+        # Variables for the child only; a $null value removes one.
+        [hashtable] $Environment = @{},
+        # Written to the child's standard input.
+        [string] $InputText,
+        [string] $WorkingDirectory,
+        [int] $TimeoutSec = 300
+    )
+    $p = Start-TestProcess -FilePath $FilePath -ArgumentList $ArgumentList -Environment $Environment -WorkingDirectory $WorkingDirectory
+    try {
+        $stdout = $p.StandardOutput.ReadToEndAsync()
+        $stderr = $p.StandardError.ReadToEndAsync()
+        if ($InputText) { $p.StandardInput.Write($InputText) }
+        $p.StandardInput.Close()
+        if (-not $p.WaitForExit($TimeoutSec * 1000)) {
+            $p.Kill($true)
+            throw "$FilePath $($ArgumentList -join ' ') took over $TimeoutSec s"
+        }
+        $p.WaitForExit()
+        $text = $stdout.Result.TrimEnd("`r", "`n")
+        [pscustomobject]@{
+            ExitCode = $p.ExitCode
+            StdOut   = $stdout.Result
+            StdErr   = $stderr.Result
+            Output   = $stdout.Result + $stderr.Result
+            Lines    = if ($text) { @($text -split '\r?\n') } else { @() }
+        }
+    }
+    finally { $p.Dispose() }
 }
 
 # Runs a script in a fresh pwsh (-NoProfile -NonInteractive -Command) that first imports the built module (unless
