@@ -12,7 +12,8 @@ namespace PlatformOps.Tests.Certificates
     /// <summary>Runs the real OpenSSL to read back what PlatformOps wrote.</summary>
     public static class Tool
     {
-        public static string OpenSsl(params string[] arguments) => TestProcess.Check("openssl", arguments);
+        /// <summary>Runs openssl, which must succeed; returns what it wrote to both streams ("verify OK" goes to standard error).</summary>
+        public static string OpenSsl(params string[] arguments) => TestProcess.Run("openssl", arguments).EnsureSuccess().Output;
 
         public static string TempFolder(string prefix)
         {
