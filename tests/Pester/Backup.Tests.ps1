@@ -1,30 +1,28 @@
 # Backups as users meet them: the built module in a fresh pwsh, against the lab's PostgreSQL and Redis.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:PgPass = Join-Path $labRoot 'secrets/pgpass'
-    $script:Root = Join-Path $labRoot ("backups/bk-pester-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $script:Root = Join-Path $Lab.Backups ("bk-pester-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
     $script:Db = 'bk_t_pester_{0}' -f [guid]::NewGuid().ToString('N').Substring(0, 6)
-    function script:Invoke-Sql([string] $Database, [string] $Sql) {
-        $env:PGPASSFILE = $PgPass
-        $out = & (Get-Command psql -CommandType Application | Select-Object -First 1) -X -q -At -h 127.0.0.1 -p 55432 -U postgres -d $Database -v ON_ERROR_STOP=1 -c $Sql 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "psql: $out" }
-        $out
-    }
 }
 
 Describe 'Backup pipeline against the Docker lab' -Tag 'Docker' {
     BeforeAll {
-        Import-PlatformProfile -Path $DockerProfile
-        Invoke-Sql postgres "CREATE DATABASE $Db" | Out-Null
-        Invoke-Sql $Db "CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, doc jsonb, raw bytea); INSERT INTO app.items SELECT g, jsonb_build_object('g', g), decode(md5(g::text), 'hex') FROM generate_series(1, 500) g" | Out-Null
+        Import-PlatformProfile -Path $Lab.Profile
+        Invoke-Psql postgres "CREATE DATABASE $Db" | Out-Null
+        Invoke-Psql $Db "CREATE SCHEMA app; CREATE TABLE app.items (id int PRIMARY KEY, doc jsonb, raw bytea); INSERT INTO app.items SELECT g, jsonb_build_object('g', g), decode(md5(g::text), 'hex') FROM generate_series(1, 500) g" | Out-Null
+        # The one set every It reads; an It that removes or proves sets works on a copy in a folder of its own.
         $script:Set = Invoke-PlatformBackup -Path $Root -Database $Db
+        function script:Copy-TestSet([string] $To) {
+            $null = New-Item -ItemType Directory -Path $To
+            Copy-Item $Set.Path -Destination $To -Recurse
+            Join-Path $To (Split-Path $Set.Path -Leaf)
+        }
     }
 
     AfterAll {
-        foreach ($d in $Db, "${Db}_r") { Invoke-Sql postgres "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
-        Remove-Item $Root -Recurse -Force -ErrorAction SilentlyContinue
+        foreach ($d in $Db, "${Db}_r") { Invoke-Psql postgres "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
+        Remove-Item $Root, "$Root-*" -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'writes a set with a manifest, shown in the default table view' {
@@ -55,23 +53,26 @@ Describe 'Backup pipeline against the Docker lab' -Tag 'Docker' {
         $r = Get-PlatformBackup -Path $Root -Latest | Restore-PlatformDatabase -TargetDatabase "${Db}_r" -Confirm:$false
         $r | Should -BeOfType PlatformOps.Backup.DatabaseRestoreResult
         $r.RowsVerified | Should -Be 500
-        Invoke-Sql "${Db}_r" "SELECT md5(string_agg(i::text, ',' ORDER BY id)) FROM app.items i" |
-            Should -Be (Invoke-Sql $Db "SELECT md5(string_agg(i::text, ',' ORDER BY id)) FROM app.items i")
+        Invoke-Psql "${Db}_r" "SELECT md5(string_agg(i::text, ',' ORDER BY id)) FROM app.items i" |
+            Should -Be (Invoke-Psql $Db "SELECT md5(string_agg(i::text, ',' ORDER BY id)) FROM app.items i")
     }
 
     It 'changes nothing with -WhatIf' {
         Get-PlatformBackup -Path $Root -Latest | Restore-PlatformDatabase -TargetDatabase "${Db}_w" -WhatIf
-        Invoke-Sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${Db}_w%'" | Should -Be 0
+        Invoke-Psql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${Db}_w%'" | Should -Be 0
         Remove-PlatformBackup -Path $Root -KeepLast 0 -Force -WhatIf | Out-Null
         @(Get-PlatformBackup -Path $Root).Count | Should -Be 1
     }
 
     It 'keeps the newest proven set under a retention policy unless forced' {
-        $decision = Remove-PlatformBackup -Path $Root -KeepLast 0 -Confirm:$false
+        $own = "$Root-retention"
+        $copy = Copy-TestSet $own
+        (Test-PlatformBackup -Path $copy -Restore).Passed | Should -BeTrue
+        $decision = Remove-PlatformBackup -Path $own -KeepLast 0 -Confirm:$false
         $decision.Action | Should -Be 'Kept'
-        @(Get-PlatformBackup -Path $Root).Count | Should -Be 1
-        (Remove-PlatformBackup -Path $Root -KeepLast 0 -Force -Confirm:$false).Action | Should -Be 'Removed'
-        @(Get-PlatformBackup -Path $Root).Count | Should -Be 0
+        @(Get-PlatformBackup -Path $own).Count | Should -Be 1
+        (Remove-PlatformBackup -Path $own -KeepLast 0 -Force -Confirm:$false).Action | Should -Be 'Removed'
+        @(Get-PlatformBackup -Path $own).Count | Should -Be 0
     }
 
     It 'gives a clear error for a missing database and an unknown set' {

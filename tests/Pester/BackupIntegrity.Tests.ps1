@@ -2,10 +2,8 @@
 # retention that trusts only a fresh proof, modes, and -WhatIf. The built module in a fresh pwsh; the sets are made on
 # disk (for tampering) or by Invoke-PlatformBackup against the lab's PostgreSQL.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:PgPass = Join-Path $labRoot 'secrets/pgpass'
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("bk-integrity-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
     New-Item -ItemType Directory -Path $Work | Out-Null
 
@@ -38,7 +36,7 @@ BeforeAll {
         $manifest = [ordered]@{
             schema = 'platformops.backup/1'; id = $Id; startedUtc = $completed.AddSeconds(-3).ToString('o'); completedUtc = $completed.ToString('o')
             durationSeconds = 3; toolMode = 'Host'; toolVersion = '15.18'
-            postgres = @{ endpoint = '127.0.0.1:55432'; version = '15.18' }
+            postgres = @{ endpoint = "127.0.0.1:$($Lab.PostgresPort)"; version = '15.18' }
             files = @(
                 [ordered]@{ name = 'shop.sql.gz'; kind = 'Database'; database = 'shop'; format = 'Plain'; compression = 'gzip'; size = $db.Size; sha256 = $db.Sha256
                             owner = $Owner; encoding = 'UTF8'; collate = 'C'; ctype = 'C'; tables = @(@{ schema = 'public'; name = 't'; rows = 0 }); largeObjects = 0 }
@@ -54,12 +52,6 @@ BeforeAll {
         $now = [datetime]::UtcNow.ToString('o')
         [IO.File]::WriteAllText((Join-Path $Set 'verification.json'),
             (@{ lastVerifiedUtc = $now; lastVerifyPassed = $true; lastRestoreTestUtc = $now; lastRestorePassed = $true; restoreSeconds = 1.5; manifestSha256 = $sha } | ConvertTo-Json))
-    }
-    function script:Invoke-Sql([string] $Database, [string] $Sql) {
-        $env:PGPASSFILE = $PgPass
-        $out = & (Get-Command psql -CommandType Application | Select-Object -First 1) -X -q -At -h 127.0.0.1 -p 55432 -U postgres -d $Database -v ON_ERROR_STOP=1 -c $Sql 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "psql: $out" }
-        $out
     }
 }
 
@@ -324,19 +316,19 @@ Describe '-WhatIf changes nothing' {
 
 Describe 'Sets made against the Docker lab' -Tag 'Docker' {
     BeforeAll {
-        Import-PlatformProfile -Path $DockerProfile
-        $script:SetRoot = Join-Path $labRoot ("backups/bk-integrity-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
+        Import-PlatformProfile -Path $Lab.Profile
+        $script:SetRoot = Join-Path $Lab.Backups ("bk-integrity-{0}" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
         $script:Db = 'bk_t_integ_{0}' -f [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:Owner = "${Db}_owner"
-        Invoke-Sql postgres "CREATE ROLE $Owner" | Out-Null
-        Invoke-Sql postgres "CREATE DATABASE $Db OWNER $Owner" | Out-Null
-        Invoke-Sql $Db "CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 50)" | Out-Null
+        Invoke-Psql postgres "CREATE ROLE $Owner" | Out-Null
+        Invoke-Psql postgres "CREATE DATABASE $Db OWNER $Owner" | Out-Null
+        Invoke-Psql $Db "CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 50)" | Out-Null
         $script:Set = Invoke-PlatformBackup -Path $SetRoot -Database $Db -SkipRedis
     }
 
     AfterAll {
-        foreach ($d in $Db, "${Db}_r") { Invoke-Sql postgres "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
-        Invoke-Sql postgres "DROP ROLE IF EXISTS $Owner" | Out-Null
+        foreach ($d in $Db, "${Db}_r") { Invoke-Psql postgres "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
+        Invoke-Psql postgres "DROP ROLE IF EXISTS $Owner" | Out-Null
         Remove-Item $SetRoot -Recurse -Force -ErrorAction SilentlyContinue
     }
 
@@ -364,7 +356,7 @@ Describe 'Sets made against the Docker lab' -Tag 'Docker' {
             $bad.Passed | Should -BeFalse
             ($bad.Failures | Where-Object Kind -eq 'Manifest').Actual | Should -Be $Owner
             { Restore-PlatformDatabase -Path $Set.Path -TargetDatabase "${Db}_r" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PlatformBackupManifestMismatch*'
-            Invoke-Sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${Db}_r%'" | Should -Be 0
+            Invoke-Psql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE '${Db}_r%'" | Should -Be 0
         }
         finally {
             [IO.File]::WriteAllText($path, $original)
@@ -375,7 +367,7 @@ Describe 'Sets made against the Docker lab' -Tag 'Docker' {
     It 'Test-PlatformBackup -Restore -WhatIf creates no scratch database and writes nothing' {
         Remove-Item (Join-Path $Set.Path 'verification.json') -ErrorAction SilentlyContinue
         Test-PlatformBackup -Path $Set.Path -Restore -WhatIf | Should -BeNullOrEmpty
-        Invoke-Sql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgops_verify_%$($Set.Id.Replace('-', '_').ToLowerInvariant())'" | Should -Be 0
+        Invoke-Psql postgres "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgops_verify_%$($Set.Id.Replace('-', '_').ToLowerInvariant())'" | Should -Be 0
         Join-Path $Set.Path 'verification.json' | Should -Not -Exist
     }
 

@@ -3,25 +3,14 @@
 # pwsh ignores SIGINT when it inherits SIG_IGN (a background job of a non-interactive shell): `env --default-signal`
 # starts it with the default disposition, as a terminal or a scheduler would.
 BeforeAll {
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:PgPass = Join-Path $labRoot 'secrets/pgpass'
-    $script:Pwsh = Join-Path $PSHOME 'pwsh'
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     $script:Suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
-    $script:PgPort = if (Test-Path $DockerProfile) { (Get-Content $DockerProfile -Raw | ConvertFrom-Json).Postgres.Port } else { 55432 }
-
-    function script:Invoke-Sql([string] $Database, [string] $Sql) {
-        $env:PGPASSFILE = $PgPass
-        $out = & (Get-Command psql -CommandType Application | Select-Object -First 1) -X -q -At -h 127.0.0.1 -p $PgPort -U postgres -d $Database -v ON_ERROR_STOP=1 -c $Sql 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "psql: $out" }
-        $out
-    }
 
     # Starts pwsh with the given arguments, waits for -Ready to say the work is under way, sends SIGINT by PID.
     function script:Stop-WithSigint([string[]] $Arguments, [scriptblock] $Ready, [int] $TimeoutSec = 90) {
         $out = Join-Path $TestDrive ("out-{0}.txt" -f [guid]::NewGuid().ToString('N'))
         $err = "$out.err"
-        $p = Start-Process -FilePath env -ArgumentList (@('--default-signal=INT', $Pwsh) + $Arguments) -RedirectStandardOutput $out -RedirectStandardError $err -PassThru
+        $p = Start-TestProcess env -ArgumentList (@('--default-signal=INT', $Pwsh) + $Arguments) -OutputPath $out
         try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
             while (-not (& $Ready $out)) {
@@ -69,10 +58,7 @@ Find-PlatformSecret -Path '$PSHOME/..', '/usr' | Out-Null
     }
 
     It 'leaves an interactive session (-NoExit) running, with the record in $Error' {
-        $psi = [Diagnostics.ProcessStartInfo]::new('env')
-        foreach ($a in '--default-signal=INT', $Pwsh, '-NoProfile', '-NoExit', '-File', $ScanJob) { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-        $p = [Diagnostics.Process]::Start($psi)
+        $p = Start-TestProcess env -ArgumentList '--default-signal=INT', $Pwsh, '-NoProfile', '-NoExit', '-File', $ScanJob
         try {
             $errTask = $p.StandardError.ReadToEndAsync()
             $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -100,34 +86,30 @@ Describe 'Ctrl+C during Invoke-PlatformBackup' -Tag 'Docker' {
         $script:Db = "cancel_t_$Suffix"
         $script:Root = Join-Path $TestDrive 'backups'
         $null = New-Item -ItemType Directory -Path $Root
-        Invoke-Sql postgres "CREATE DATABASE $Db" | Out-Null
-        Invoke-Sql $Db 'CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 1000) g' | Out-Null
+        Invoke-Psql postgres "CREATE DATABASE $Db" | Out-Null
+        Invoke-Psql $Db 'CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 1000) g' | Out-Null
         $script:Job = Join-Path $TestDrive 'backup-job.ps1'
         Set-Content $Job -Value @"
 Import-Module '$env:PLATFORMOPS_MODULE'
-Import-PlatformProfile -Path '$DockerProfile' | Out-Null
+Import-PlatformProfile -Path '$($Lab.Profile)' | Out-Null
 Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
 'JOB-COMPLETED'
 "@
         # A backup caught halfway, on purpose: a lock makes pg_dump wait until the SIGINT comes.
         $script:HoldLock = {
-            $psi = [Diagnostics.ProcessStartInfo]::new((Get-Command psql -CommandType Application | Select-Object -First 1).Source)
-            foreach ($a in '-X', '-q', '-h', '127.0.0.1', '-p', "$PgPort", '-U', 'postgres', '-d', $Db, '-c', 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);') { $psi.ArgumentList.Add($a) }
-            $psi.Environment['PGPASSFILE'] = $PgPass
-            $psi.Environment['PGAPPNAME'] = "cancel-holder-$Suffix"
-            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-            [Diagnostics.Process]::Start($psi)
+            Start-TestProcess (Get-Command psql -CommandType Application | Select-Object -First 1).Source -ArgumentList '-X', '-q', '-h', '127.0.0.1', '-p', "$($Lab.PostgresPort)",
+                '-U', 'postgres', '-d', $Db, '-c', 'BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);' -Environment @{ PGPASSFILE = $Lab.PgPass; PGAPPNAME = "cancel-holder-$Suffix" }
         }
         $script:DumpBlocked = {
             param($out)
-            $waiting = [int](Invoke-Sql postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'platformops-backup-%' AND wait_event_type = 'Lock'")
+            $waiting = [int](Invoke-Psql postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'platformops-backup-%' AND wait_event_type = 'Lock'")
             $waiting -gt 0
         }
     }
 
     AfterAll {
-        Invoke-Sql postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cancel-holder-$Suffix'" | Out-Null
-        Invoke-Sql postgres "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
+        Invoke-Psql postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cancel-holder-$Suffix'" | Out-Null
+        Invoke-Psql postgres "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     }
 
     It 'pwsh <Mode> exits 130 with PlatformBackupCancelled, within seconds, and leaves no set' -TestCases @(
@@ -137,7 +119,7 @@ Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
         try {
             # The lock must be held before the backup starts, or pg_dump would not wait for it.
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            while ([int](Invoke-Sql postgres "SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid WHERE a.application_name = 'cancel-holder-$Suffix' AND l.mode = 'AccessExclusiveLock' AND l.granted") -eq 0) {
+            while ([int](Invoke-Psql postgres "SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid WHERE a.application_name = 'cancel-holder-$Suffix' AND l.mode = 'AccessExclusiveLock' AND l.granted") -eq 0) {
                 if ($holder.HasExited -or $clock.Elapsed.TotalSeconds -gt 30) { throw "the lock holder did not take its lock: $(if ($holder.HasExited) { $holder.StandardError.ReadToEnd() })" }
                 Start-Sleep -Milliseconds 100
             }
@@ -145,7 +127,7 @@ Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
             $r = Stop-WithSigint $arguments -Ready $DumpBlocked
         }
         finally {
-            Invoke-Sql postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cancel-holder-$Suffix'" | Out-Null
+            Invoke-Psql postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'cancel-holder-$Suffix'" | Out-Null
             if (-not $holder.HasExited) { $holder.Kill() }
         }
         $r.ExitCode | Should -Be 130 -Because $r.Output
@@ -153,6 +135,6 @@ Invoke-PlatformBackup -Path '$Root' -Database '$Db' -SkipRedis
         $r.Output | Should -Match 'no backup set was kept.*\[PlatformBackupCancelled\]'
         $r.Seconds | Should -BeLessThan 10
         @(Get-ChildItem $Root -Force) | Should -BeNullOrEmpty -Because 'neither a set nor a partial folder may be left'
-        [int](Invoke-Sql postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'platformops-backup-%'") | Should -Be 0
+        [int](Invoke-Psql postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'platformops-backup-%'") | Should -Be 0
     }
 }

@@ -1,11 +1,9 @@
 # The certificate cmdlets as users meet them: the built module in a fresh pwsh, OpenSSL reading back, real TLS servers.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
     $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ("po-certs-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $Work
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:LabCert = Join-Path $labRoot 'tls/server.crt'
-    $script:LabCa = if (Test-Path (Join-Path $labRoot 'tls/ca.crt')) { Join-Path $labRoot 'tls/ca.crt' } else { $LabCert }
 }
 AfterAll {
     Remove-Item -Recurse -Force $Work -ErrorAction Ignore
@@ -69,40 +67,28 @@ Describe 'Judging certificates' {
     }
 
     It 'reads the lab PostgreSQL certificate through SSLRequest and matches the file' -Tag 'Docker' {
-        $t = Test-PlatformCertificate -Path $LabCert -Server 127.0.0.1:55432 -HostName localhost -CaPath $LabCa
+        $t = Test-PlatformCertificate -Path $Lab.Certificate -Server "127.0.0.1:$($Lab.PostgresPort)" -HostName localhost -CaPath $Lab.Ca
         $t.Status | Should -Be 'Pass' -Because ($t.Reasons -join '; ')
         ($t.Checks | Where-Object Name -EQ 'ServedMatchesFile').Status | Should -Be 'Pass'
     }
 
     It 'is served by a PostgreSQL with ssl=on and trusted by psql sslmode=verify-full through the local CA' -Tag 'Plain' {
-        $pgBin = Get-ChildItem /usr/lib/postgresql/*/bin/postgres -ErrorAction Ignore | Sort-Object FullName -Descending | Select-Object -First 1
-        if (-not $pgBin -or -not (Get-Command setpriv -ErrorAction Ignore) -or (id -u) -ne '0') { Set-ItResult -Skipped -Because 'needs PostgreSQL server binaries and root'; return }
-        $bin = Split-Path $pgBin.FullName
-        $base = "/tmp/po-certs-pg-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $port = Get-Random -Minimum 40000 -Maximum 49000
-        $null = New-Item -ItemType Directory -Path $base
+        if (-not $Lab.PgBin -or -not (Get-Command setpriv -ErrorAction Ignore) -or (id -u) -ne '0') { Set-ItResult -Skipped -Because 'needs PostgreSQL server binaries and root'; return }
+        $base = Join-Path $Work ("pg-tls-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $ca = New-PlatformCertificateAuthority -Path "$base/ca" -KeyAlgorithm ECDSA
+        $leaf = New-PlatformCertificate -Path "$base/tls" -DnsName localhost -IPAddress 127.0.0.1 -Authority $ca -KeyAlgorithm ECDSA
+        chown -R postgres:postgres $base
+        $cluster = New-TestCluster -Name certs -Setting 'ssl = on', "ssl_cert_file = '$base/tls/certificate.crt'", "ssl_key_file = '$base/tls/key.pem'"
         try {
-            $ca = New-PlatformCertificateAuthority -Path "$base/ca" -KeyAlgorithm ECDSA
-            $leaf = New-PlatformCertificate -Path "$base/tls" -DnsName localhost -IPAddress 127.0.0.1 -Authority $ca -KeyAlgorithm ECDSA
-            chown -R postgres:postgres $base
-            setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/initdb" -D "$base/data" --no-sync -U postgres --auth=trust 2>&1 | Out-Null
-            $opts = "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$base -c ssl=on -c ssl_cert_file=$base/tls/certificate.crt -c ssl_key_file=$base/tls/key.pem"
-            setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/pg_ctl" -D "$base/data" -o $opts -l "$base/log" -w start 2>&1 | Out-Null
-            $LASTEXITCODE | Should -Be 0 -Because (Get-Content "$base/log" -Raw -ErrorAction Ignore)
-
+            $port = $cluster.Port
             $served = Get-PlatformCertificate -Server 127.0.0.1 -Port $port -Protocol Postgres
             $served.Thumbprint | Should -Be $leaf.Thumbprint
             (Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost, 127.0.0.1 -CaPath "$base/ca/ca.crt").Status | Should -Be 'Pass'
             $untrusted = Test-PlatformCertificate -Path $leaf.Path -Server "127.0.0.1:$port" -HostName localhost
             ($untrusted.Checks | Where-Object Name -EQ 'Trust').Detail | Should -Match '^untrusted issuer: .*system trust store'
-            $ssl = & "$bin/psql" "host=localhost hostaddr=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=verify-full sslrootcert=$base/ca/ca.crt" -XAtc 'select ssl from pg_stat_ssl where pid = pg_backend_pid()' 2>&1
-            ($ssl | Out-String).Trim() | Should -Be 't'
+            $ssl = Invoke-TestProcess "$($cluster.Bin)/psql" -ArgumentList "host=localhost hostaddr=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=verify-full sslrootcert=$base/ca/ca.crt", '-XAtc', 'select ssl from pg_stat_ssl where pid = pg_backend_pid()'
+            $ssl.Output.Trim() | Should -Be 't'
         }
-        finally {
-            if (Test-Path "$base/data/postmaster.pid") {
-                setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$bin/pg_ctl" -D "$base/data" -m immediate -w stop 2>&1 | Out-Null
-            }
-            Remove-Item -Recurse -Force $base -ErrorAction Ignore
-        }
+        finally { Remove-TestCluster $cluster }
     }
 }

@@ -1,10 +1,7 @@
 # Tab completion as users meet it: TabExpansion2 in a session with the built module, for the names typed all day.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:LabPgPass = Join-Path $labRoot 'secrets/pgpass'
-    $labProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:PgPort = if (Test-Path $labProfile) { (Get-Content $labProfile -Raw | ConvertFrom-Json).Postgres.Port } else { 55432 }
 
     # A profile of our own: names to complete, and the lab's PostgreSQL for server-side lists.
     $script:Backups = Join-Path $TestDrive 'backups'
@@ -12,8 +9,8 @@ BeforeAll {
     $script:ProfilePath = Join-Path $TestDrive 'completion.profile.json'
     @{
         Name       = 'completion-test'
-        Postgres   = @{ Host = '127.0.0.1'; Port = $PgPort; Database = 'postgres'; Username = 'postgres'; PassFile = $LabPgPass; Container = 'cmp-postgres' }
-        Redis      = @{ Host = '127.0.0.1'; Port = 56379; Container = 'cmp-redis' }
+        Postgres   = @{ Host = '127.0.0.1'; Port = $Lab.PostgresPort; Database = 'postgres'; Username = 'postgres'; PassFile = $Lab.PgPass; Container = 'cmp-postgres' }
+        Redis      = @{ Host = '127.0.0.1'; Port = $Lab.RedisPort; Container = 'cmp-redis' }
         Services   = @(@{ Name = 'orders-api'; Url = 'http://127.0.0.1:1/health'; Container = 'cmp-orders' }, @{ Name = 'billing api'; Url = 'http://127.0.0.1:2/health'; Container = 'cmp-billing' })
         Monitoring = @(@{ Name = 'cmp-prometheus'; Url = 'http://127.0.0.1:3/-/healthy'; Container = 'cmp-prometheus' })
         Roles      = @{ ReadRole = 'cmp_read'; WriteRole = 'cmp_write'; AdminRole = 'cmp_admin'; Services = @{ cmp_orders = 'write' } }
@@ -58,16 +55,14 @@ Describe 'Completion from the profile' {
     }
 
     It 'offers nothing, quietly and at once, when no profile is loaded' {
-        $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command @"
-Import-Module '$env:PLATFORMOPS_MODULE'
-`$env:PLATFORMOPS_PROFILE = `$null
-`$sw = [Diagnostics.Stopwatch]::StartNew()
-`$r = TabExpansion2 -inputScript 'Get-PlatformContainer -Name x' -cursorColumn 29
-'count:' + `$r.CompletionMatches.Count + ' ms:' + `$sw.ElapsedMilliseconds
-"@ 2>&1
-        $LASTEXITCODE | Should -Be 0
-        ($out -join "`n") | Should -Match 'count:0 ms:\d+'
-        ($out | Where-Object { "$_" -notmatch '^count:' }) | Should -BeNullOrEmpty -Because 'a completer never prints'
+        $r = Invoke-Pwsh -Environment @{ PLATFORMOPS_PROFILE = $null } @'
+$sw = [Diagnostics.Stopwatch]::StartNew()
+$r = TabExpansion2 -inputScript 'Get-PlatformContainer -Name x' -cursorColumn 29
+'count:' + $r.CompletionMatches.Count + ' ms:' + $sw.ElapsedMilliseconds
+'@
+        $r.ExitCode | Should -Be 0
+        $r.Output | Should -Match 'count:0 ms:\d+'
+        ($r.Output -split '\r?\n' | Where-Object { $_ -and $_ -notmatch '^count:' }) | Should -BeNullOrEmpty -Because 'a completer never prints'
     }
 }
 
@@ -128,12 +123,11 @@ Describe 'Completion of SecretManagement vaults' {
 Describe 'Completion from the PostgreSQL server' -Tag 'Docker' {
     BeforeAll {
         $script:Suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
-        $env:PGPASSFILE = $LabPgPass
-        & psql -X -q -h 127.0.0.1 -p $PgPort -U postgres -d postgres -c "CREATE DATABASE cmp_db_$Suffix" -c "CREATE ROLE cmp_role_$Suffix" | Out-Null
+        Invoke-Psql postgres "CREATE DATABASE cmp_db_$Suffix; CREATE ROLE cmp_role_$Suffix" | Out-Null
     }
 
     AfterAll {
-        & psql -X -q -h 127.0.0.1 -p $PgPort -U postgres -d postgres -c "DROP DATABASE IF EXISTS cmp_db_$Suffix" -c "DROP ROLE IF EXISTS cmp_role_$Suffix" | Out-Null
+        Invoke-Psql postgres "DROP DATABASE IF EXISTS cmp_db_$Suffix; DROP ROLE IF EXISTS cmp_role_$Suffix" | Out-Null
     }
 
     It 'completes -Database from the server for Invoke-PlatformBackup, Get-DbRole and Restore-PlatformDatabase -TargetDatabase' {

@@ -85,7 +85,7 @@ open(sys.argv[1], 'wb').write(cert.public_bytes(serialization.Encoding.PEM))
 '@
         & python3 -c $py $expired
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'python3 cryptography is needed to back-date a certificate'; return }
-        @(Test-PlatformCertificate -Path $expired -Quiet) | Should -Be @($false)
+        @(Test-PlatformCertificate -Path $expired -CaPath $expired -Quiet) | Should -Be @($false)
     }
 
     It 'Test-PlatformSecretHygiene -Quiet gives one boolean' {
@@ -99,9 +99,10 @@ open(sys.argv[1], 'wb').write(cert.public_bytes(serialization.Encoding.PEM))
     }
 
     It 'Test-PlatformBackup -Quiet is $false, not an object, when a set does not verify' {
-        $set = Join-Path $TestDrive 'set'
+        # A valid manifest whose file is missing: the set is read, and fails verification.
+        $set = Join-Path $TestDrive '20260101T020000Z-abcd'
         $null = New-Item -ItemType Directory -Path $set
-        '{ "schema": "platformops.backup/1", "id": "x", "files": [ { "name": "db.sql.gz", "kind": "Database", "database": "db", "format": "Plain", "sha256": "00", "size": 1 } ] }' |
+        '{ "schema": "platformops.backup/1", "id": "20260101T020000Z-abcd", "files": [ { "name": "db.sql.gz", "kind": "Database", "database": "db", "format": "Plain", "sha256": "00", "size": 1 } ] }' |
             Set-Content (Join-Path $set 'manifest.json')
         $r = @(Test-PlatformBackup -Path $set -Quiet -WarningAction SilentlyContinue)
         $r | Should -Be @($false)

@@ -1,15 +1,12 @@
 # The health cmdlets as users meet them: the built module in a fresh pwsh, against the lab.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:PlainProfile = Join-Path $labRoot 'plain.profile.json'
-    $script:Lab = Join-Path $PSScriptRoot '../lab/lab.sh'
 }
 
 Describe 'Health of the Docker lab' -Tag 'Docker' {
     BeforeAll {
-        Import-PlatformProfile -Path $DockerProfile
+        Import-PlatformProfile -Path $Lab.Profile
         Wait-PlatformHealthy -WaitSec 90 -IntervalSec 1 -ErrorAction Stop | Out-Null
     }
 
@@ -34,20 +31,20 @@ Describe 'Health of the Docker lab' -Tag 'Docker' {
     }
 
     It 'shows a failing health check as unhealthy with the reason' {
-        & bash $Lab break fail-health l09-api-gateway | Out-Null
+        $null = Invoke-LabScript break fail-health l09-api-gateway
         try {
             $check = Test-PlatformService -Name l09-api-gateway
             $check.Status | Should -Be 'Unhealthy'
             $check.StatusCode | Should -Be 404
             (Get-PlatformHealth -Component Service | Where-Object Name -EQ 'l09-api-gateway').Detail | Should -Match 'HTTP 404'
         }
-        finally { & bash $Lab fix fail-health l09-api-gateway | Out-Null }
+        finally { $null = Invoke-LabScript fix fail-health l09-api-gateway }
         (Test-PlatformService -Name l09-api-gateway).Status | Should -Be 'Healthy'
     }
 
     It 'never prints the lab passwords in any view' {
-        $pg = (Get-Content (Join-Path (Split-Path $DockerProfile) 'secrets/postgres.password') -Raw).Trim()
-        $redis = (Get-Content (Join-Path (Split-Path $DockerProfile) 'secrets/redis.password') -Raw).Trim()
+        $pg = (Get-Content $Lab.PostgresPasswordFile -Raw).Trim()
+        $redis = (Get-Content $Lab.RedisPasswordFile -Raw).Trim()
         $text = @(Get-PlatformHealth; Get-PlatformPostgresStatus; Get-PlatformRedisStatus; Get-PlatformProfile) | Format-List * | Out-String
         $text | Should -Not -Match ([regex]::Escape($pg))
         $text | Should -Not -Match ([regex]::Escape($redis))
@@ -56,19 +53,14 @@ Describe 'Health of the Docker lab' -Tag 'Docker' {
 
 Describe 'Health without Docker' -Tag 'Plain' {
     It 'checks PostgreSQL and Redis running as plain processes' {
-        $items = Get-PlatformHealth -Profile $PlainProfile
+        $items = Get-PlatformHealth -Profile $Lab.PlainProfile
         $items.Component | Should -Be @('Postgres', 'Redis')
         $items.Status | Should -Be @('Healthy', 'Healthy')
     }
 
     It 'reads a profile from $env:PLATFORMOPS_PROFILE in a runbook-like fresh process' {
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-        $env:PLATFORMOPS_PROFILE = $PlainProfile
-        try {
-            $out = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:PLATFORMOPS_MODULE'; (Get-PlatformHealth -Summary | ForEach-Object { `$_.Component + '=' + `$_.Status }) -join ','"
-        }
-        finally { Remove-Item env:PLATFORMOPS_PROFILE }
-        $out | Should -Be 'Postgres=Healthy,Redis=Healthy'
+        $r = Invoke-Pwsh -Environment @{ PLATFORMOPS_PROFILE = $Lab.PlainProfile } "(Get-PlatformHealth -Summary | ForEach-Object { `$_.Component + '=' + `$_.Status }) -join ','"
+        $r.Lines | Should -Be 'Postgres=Healthy,Redis=Healthy'
     }
 
     It 'gives a clear error for an unreachable Docker engine within a bounded time' {

@@ -2,18 +2,14 @@
 # its own Npgsql (here the real Npgsql 8.0.3, Add-Type'd as such modules do) works beside it in either order.
 # Each scenario runs in a fresh pwsh: an assembly once loaded cannot be unloaded from the default context.
 BeforeDiscovery {
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-    $script:OtherNpgsql = Join-Path $packages 'npgsql/8.0.3/lib/net8.0/Npgsql.dll'
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
+    $script:OtherNpgsql = Get-NuGetPackageFile 'npgsql/8.0.3/lib/net8.0/Npgsql.dll'
 }
 
 BeforeAll {
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-    $script:OtherNpgsql = Join-Path $packages 'npgsql/8.0.3/lib/net8.0/Npgsql.dll'
-    $script:OtherLogging = Join-Path $packages 'microsoft.extensions.logging.abstractions/8.0.0/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll'
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:PlainProfile = Join-Path $labRoot 'plain.profile.json'
-    $script:PassFile = Join-Path $labRoot 'secrets/pgpass'
-    $script:Pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
+    $script:OtherNpgsql = Get-NuGetPackageFile 'npgsql/8.0.3/lib/net8.0/Npgsql.dll'
+    $script:OtherLogging = Get-NuGetPackageFile 'microsoft.extensions.logging.abstractions/8.0.0/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll'
 
     # The child: loads the modules in the order asked, uses each, and reports what it saw as JSON.
     $script:Child = Join-Path $TestDrive 'coexist.ps1'
@@ -57,10 +53,10 @@ $result | ConvertTo-Json -Compress
 '@
 
     function Invoke-Coexistence([string[]] $Steps) {
-        $out = & $Pwsh -NoProfile -NonInteractive -File $Child -ModulePath $env:PLATFORMOPS_MODULE -OtherNpgsql $OtherNpgsql -OtherLogging $OtherLogging `
-            -ProfilePath $PlainProfile -PassFile $PassFile -Steps ($Steps -join ',') 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
-        ($out | Select-Object -Last 1) | ConvertFrom-Json
+        $r = Invoke-TestProcess $Pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-File', $Child, '-ModulePath', $env:PLATFORMOPS_MODULE, '-OtherNpgsql', $OtherNpgsql,
+            '-OtherLogging', $OtherLogging, '-ProfilePath', $Lab.PlainProfile, '-PassFile', $Lab.PgPass, '-Steps', ($Steps -join ',')
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        ($r.Lines | Select-Object -Last 1) | ConvertFrom-Json
     }
 }
 
@@ -109,10 +105,10 @@ $null = Get-PlatformContainer -DockerEndpoint tcp://127.0.0.1:1 -ErrorAction Sil
 $rows = [AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object {{
     [pscustomobject]@{{ Name = $_.GetName().Name; Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }} }}
 $rows | ConvertTo-Json -Compress
-'@ -f $env:PLATFORMOPS_MODULE, $PlainProfile
-        $out = & $Pwsh -NoProfile -NonInteractive -Command $script 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
-        $rows = ($out | Select-Object -Last 1) | ConvertFrom-Json
+'@ -f $env:PLATFORMOPS_MODULE, $Lab.PlainProfile
+        $r = Invoke-Pwsh -NoModule $script
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $rows = ($r.Lines | Select-Object -Last 1) | ConvertFrom-Json
         $private = @($rows | Where-Object Context -EQ 'PlatformOps' | ForEach-Object Name)
         foreach ($n in 'PlatformOps', 'Npgsql', 'StackExchange.Redis', 'Docker.DotNet') { $private | Should -Contain $n }
         # The loader itself is the only assembly of ours in the default context.
@@ -124,8 +120,8 @@ $rows | ConvertTo-Json -Compress
     }
 
     It 're-imports with -Force in the same session' {
-        $out = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:PLATFORMOPS_MODULE'; Import-Module '$env:PLATFORMOPS_MODULE' -Force; (Get-Command -Module PlatformOps).Count" 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
-        [int]($out | Select-Object -Last 1) | Should -Be (Import-PowerShellDataFile $env:PLATFORMOPS_MODULE).CmdletsToExport.Count
+        $r = Invoke-Pwsh "Import-Module '$env:PLATFORMOPS_MODULE' -Force; (Get-Command -Module PlatformOps).Count"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        [int]($r.Lines | Select-Object -Last 1) | Should -Be (Import-PowerShellDataFile $env:PLATFORMOPS_MODULE).CmdletsToExport.Count
     }
 }

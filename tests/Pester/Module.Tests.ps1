@@ -3,6 +3,7 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     $script:ModulePath = $env:PLATFORMOPS_MODULE
     $script:ModuleDir = Split-Path $ModulePath
     $script:Manifest = Import-PowerShellDataFile $ModulePath
@@ -46,11 +47,11 @@ Describe 'The built module' {
     }
 
     It 'imports in a fresh pwsh without warnings or errors and exports exactly the manifest''s cmdlets' {
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-        $out = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModulePath' -WarningVariable w -ErrorAction Stop; if (`$w) { 'WARN: ' + (`$w -join ';') }; (Get-Command -Module PlatformOps).Name -join ','" 2>&1
-        $LASTEXITCODE | Should -Be 0
-        $out | Where-Object { "$_" -like 'WARN:*' } | Should -BeNullOrEmpty
-        ("$out" -split ',' | Sort-Object) | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
+        $r = Invoke-Pwsh -NoModule "Import-Module '$ModulePath' -WarningVariable w -ErrorAction Stop; if (`$w) { 'WARN: ' + (`$w -join ';') }; (Get-Command -Module PlatformOps).Name -join ','"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.StdErr | Should -BeNullOrEmpty
+        $r.Lines | Where-Object { $_ -like 'WARN:*' } | Should -BeNullOrEmpty
+        ("$($r.Lines)" -split ',' | Sort-Object) | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
     }
 
     It 'has the version of Directory.Build.props' {

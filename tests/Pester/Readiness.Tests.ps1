@@ -2,14 +2,10 @@
 # opened in headless Chromium (sections checked, a screenshot saved to out/TestResults) and the Prometheus text is
 # checked by promtool. Both come from Debian's packages (chromium, prometheus); a missing one fails with how to get it.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:DockerProfile = Join-Path $labRoot 'lab.profile.json'
-    # The CA that issued the lab's PostgreSQL certificate (a lab made before it had one serves a self-signed certificate: its own anchor).
-    $script:LabCa = if (Test-Path (Join-Path $labRoot 'tls/ca.crt')) { Join-Path $labRoot 'tls/ca.crt' } else { Join-Path $labRoot 'tls/server.crt' }
-    $script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     # Earlier suites break and fix the lab: start from a whole one.
-    $null = Wait-PlatformHealthy -Profile $DockerProfile -WaitSec 120 -IntervalSec 1
+    $null = Wait-PlatformHealthy -Profile $Lab.Profile -WaitSec 120 -IntervalSec 1
     $script:Results = Join-Path (Split-Path (Split-Path $env:PLATFORMOPS_MODULE)) 'TestResults'
     $null = New-Item -ItemType Directory -Force -Path $Results
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ("platformops-readiness-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
@@ -17,9 +13,9 @@ BeforeAll {
 
     # A copy of the lab profile with its own state folder and the repository's runbooks.
     function New-TestProfile([string] $Name, [hashtable] $Readiness = @{}) {
-        $p = Get-Content $DockerProfile -Raw | ConvertFrom-Json -AsHashtable
+        $p = Get-Content $Lab.Profile -Raw | ConvertFrom-Json -AsHashtable
         $p.Name = "rdy-$Name"
-        $r = @{ RunbooksPath = (Join-Path $Repo 'docs/runbooks'); StatePath = (Join-Path $Work "state-$Name"); CertificateAuthorityPaths = @($LabCa) }
+        $r = @{ RunbooksPath = (Join-Path $Lab.Repository 'docs/runbooks'); StatePath = (Join-Path $Work "state-$Name"); CertificateAuthorityPaths = @($Lab.Ca) }
         foreach ($k in $Readiness.Keys) { $r[$k] = $Readiness[$k] }
         $p.Readiness = $r
         $path = Join-Path $Work "$Name.profile.json"
@@ -173,15 +169,11 @@ Describe 'Own' {
     }
 
     It 'says how to install Pester when none is installed' {
-        $pwsh = Join-Path $PSHOME 'pwsh'
-        $script = "Import-Module '$env:PLATFORMOPS_MODULE'; try { Invoke-PlatformTest -ExcludeAcceptance -Path '$Own' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
         $empty = Join-Path $Work 'no-modules'
         $null = New-Item -ItemType Directory -Force -Path $empty
-        $env:PSModulePath, $saved = $empty, $env:PSModulePath
-        try { $out = & $pwsh -NoProfile -NonInteractive -Command $script }
-        finally { $env:PSModulePath = $saved }
-        $out[0] | Should -BeLike 'PesterNotInstalled,*'
-        $out[1] | Should -Match 'Install-Module -Name Pester -MinimumVersion 5.0'
+        $r = Invoke-Pwsh -Environment @{ PSModulePath = $empty } "try { Invoke-PlatformTest -ExcludeAcceptance -Path '$Own' -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+        $r.Lines[0] | Should -BeLike 'PesterNotInstalled,*'
+        $r.Lines[1] | Should -Match 'Install-Module -Name Pester -MinimumVersion 5.0'
     }
 }
 
@@ -197,14 +189,9 @@ BeforeDiscovery {
 
 Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($Capabilities.Count -gt 0) {
     BeforeAll {
-        $script:LabProfile = $DockerProfile
-        $lab = Get-Content $LabProfile -Raw | ConvertFrom-Json
-        $env:PGPASSFILE = $lab.Postgres.PassFile
-        function script:Sql([string] $Query) {
-            $out = & psql -X -q -t -A -h $lab.Postgres.Host -p $lab.Postgres.Port -U postgres -d $lab.Postgres.Database -v ON_ERROR_STOP=1 -c $Query 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
-            $out
-        }
+        $script:LabProfile = $Lab.Profile
+        $script:LabDatabase = (Get-Content $LabProfile -Raw | ConvertFrom-Json).Postgres.Database
+        function script:Sql([string] $Query) { Invoke-Psql $LabDatabase $Query }
         function script:Invoke-Git { & $GitExe -C $Repository -c user.email=readiness@test -c user.name=readiness @args; if ($LASTEXITCODE) { throw "git $args failed" } }
 
         $script:GitExe = (Get-Command git -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
@@ -231,8 +218,8 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
         $script:Backups = Join-Path $Work 'backups'
         $null = New-Item -ItemType Directory -Path $Backups
         function script:New-PreparedProfile([string] $Name, [hashtable] $Readiness = @{}, [string] $BackupPath = $Backups) {
-            $r = @{ RepositoryPath = $Repository; CertificatePaths = @($Certificate); TlsEndpoints = @("$($lab.Postgres.Host):$($lab.Postgres.Port)")
-                    CertificateAuthorityPaths = @($Ca.Path, $LabCa) }
+            $r = @{ RepositoryPath = $Repository; CertificatePaths = @($Certificate); TlsEndpoints = @("127.0.0.1:$($Lab.PostgresPort)")
+                    CertificateAuthorityPaths = @($Ca.Path, $Lab.Ca) }
             foreach ($k in $Readiness.Keys) { $r[$k] = $Readiness[$k] }
             $path = New-TestProfile $Name $r
             $p = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
@@ -249,7 +236,7 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
         $script:Prepared = New-PreparedProfile 'prepared'
 
         $null = Set-DbRole -Platform -Profile $Prepared -Confirm:$false
-        $null = Invoke-PlatformBackup -Profile $Prepared -Database $lab.Postgres.Database | Test-PlatformBackup -Profile $Prepared -Restore
+        $null = Invoke-PlatformBackup -Profile $Prepared -Database $LabDatabase | Test-PlatformBackup -Profile $Prepared -Restore
         $null = Invoke-PlatformWalSwitch -Profile $Prepared
         $script:Acceptance = Invoke-PlatformTest -Profile $Prepared -Output None
 
@@ -273,7 +260,6 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
     AfterAll {
         Remove-DbRole -Profile $LabProfile -Name rdy_svc_api, rdy_svc_ui, rdy_write, rdy_read, rdy_admin -ReassignTo postgres -Confirm:$false -ErrorAction SilentlyContinue | Out-Null
         try { Sql 'drop schema if exists rdy_app cascade' | Out-Null } catch { Write-Warning $_ }
-        Remove-Item Env:PGPASSFILE -ErrorAction SilentlyContinue
     }
 
     It 'passes the acceptance suite' {

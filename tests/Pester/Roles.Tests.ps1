@@ -1,29 +1,30 @@
 # The role cmdlets as users meet them: the built module in a fresh pwsh, against the lab's PostgreSQL.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:LabProfile = Join-Path $labRoot 'lab.profile.json'
     $script:Prefix = 'pops_rp_'
     $script:Db = 'pops_rp_db'
-    $script:Pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-    $env:PGPASSFILE = Join-Path $labRoot 'secrets/pgpass'
-    # Queries go to psql on stdin, so quotes in hostile names never meet a command line.
-    function script:Sql([string] $Database, [string] $Query) {
-        $out = $Query | & psql -X -q -t -A -h 127.0.0.1 -p 55432 -U postgres -d $Database -v ON_ERROR_STOP=1 -f - 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
-        $out
+    function script:Sql([string] $Database, [string] $Query) { Invoke-Psql $Database $Query }
+    function script:Remove-TestRoles([string[]] $Databases) {
+        $each = { param($stmt) "DO `$`$DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE '$Prefix%' LOOP EXECUTE format('$stmt', r); END LOOP; END`$`$" }
+        foreach ($d in $Databases) { Sql $d (& $each 'DROP OWNED BY %I') | Out-Null }
+        Sql postgres (& $each 'DROP ROLE %I') | Out-Null
     }
     function script:Cleanup {
         Sql postgres "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
-        $each = { param($stmt) "DO `$`$DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE '$Prefix%' LOOP EXECUTE format('$stmt', r); END LOOP; END`$`$" }
-        foreach ($d in 'postgres', 'agentic') { Sql $d (& $each 'DROP OWNED BY %I') | Out-Null }
-        Sql postgres (& $each 'DROP ROLE %I') | Out-Null
+        Remove-TestRoles 'postgres', 'agentic'
     }
+    # Every It starts from no roles of the model and a fresh schema (the database stays: the module's pooled
+    # connections to it stay good); an It that needs the model applies it first.
+    function script:Reset-RoleLab {
+        Remove-TestRoles $Db, 'postgres', 'agentic'
+        Sql $Db 'DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app; CREATE TABLE app.orders (id serial PRIMARY KEY, total numeric)' | Out-Null
+    }
+    function script:Set-Model { $null = Set-DbRole -Platform -ServiceCredential $Creds -Confirm:$false }
     Cleanup
     Sql postgres "CREATE DATABASE $Db" | Out-Null
-    Sql $Db 'CREATE SCHEMA app; CREATE TABLE app.orders (id serial PRIMARY KEY, total numeric)' | Out-Null
 
-    $p = Get-Content $LabProfile -Raw | ConvertFrom-Json -AsHashtable
+    $p = Get-Content $Lab.Profile -Raw | ConvertFrom-Json -AsHashtable
     $p.Name = 'roles-pester'
     $p.Postgres.Database = $Db
     $services = [ordered]@{}
@@ -32,7 +33,7 @@ BeforeAll {
     $script:ProfilePath = Join-Path ([IO.Path]::GetTempPath()) 'pops-roles-pester.profile.json'
     $p | ConvertTo-Json -Depth 5 | Set-Content $ProfilePath
     Import-PlatformProfile $ProfilePath
-    $script:Secret = 'pester-' + [guid]::NewGuid().ToString('N')
+    $script:Secret = Add-TestSecret ('pester-' + [guid]::NewGuid().ToString('N'))
     $script:Creds = @($services.Keys | ForEach-Object { [pscredential]::new($_, (ConvertTo-SecureString $Secret -AsPlainText -Force)) })
 }
 
@@ -42,9 +43,13 @@ AfterAll {
 }
 
 Describe 'Database roles as desired state' -Tag 'Docker' {
+    BeforeEach { Reset-RoleLab }
+
     It '-WhatIf prints the exact SQL plan, passwords masked, and runs none of it' {
-        $out = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:PLATFORMOPS_MODULE'; `$c = [pscredential]::new('${Prefix}api', (ConvertTo-SecureString '$Secret' -AsPlainText -Force)); Set-DbRole -Platform -Profile '$ProfilePath' -ServiceCredential `$c -WhatIf" 2>&1 | Out-String
-        $LASTEXITCODE | Should -Be 0
+        # The service password goes to the child by environment, never on its command line.
+        $r = Invoke-Pwsh -Environment @{ POPS_TEST_SECRET = $Secret } "`$c = [pscredential]::new('${Prefix}api', (ConvertTo-SecureString `$env:POPS_TEST_SECRET -AsPlainText -Force)); Set-DbRole -Platform -Profile '$ProfilePath' -ServiceCredential `$c -WhatIf"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $out = $r.Output
         $out | Should -Match 'What if: Apply \d+ statement\(s\) to database ''pops_rp_db'''
         $out | Should -Match ([regex]::Escape("CREATE ROLE `"${Prefix}read`" WITH NOLOGIN"))
         $out | Should -Match ([regex]::Escape("GRANT SELECT ON ALL TABLES IN SCHEMA `"app`" TO `"${Prefix}read`""))
@@ -67,6 +72,7 @@ Describe 'Database roles as desired state' -Tag 'Docker' {
     }
 
     It 'shows roles in a table that tells what \du hides' {
+        Set-Model
         $table = Get-DbRole "${Prefix}*" | Out-String -Width 250
         $table | Should -Match 'Name\s+Login\s+Password\s+MemberOf\s+Attributes\s+Privileges'
         $table | Should -Match "${Prefix}api\s+yes\s+SCRAM-SHA-256\s+${Prefix}write"
@@ -79,6 +85,7 @@ Describe 'Database roles as desired state' -Tag 'Docker' {
     }
 
     It 'shows a manual grant as drift, one row per difference, with the fix' {
+        Set-Model
         Sql $Db "GRANT DELETE ON app.orders TO ${Prefix}read; GRANT ${Prefix}admin TO ${Prefix}ui" | Out-Null
         $drift = Test-DbRole -ServiceCredential $Creds
         $drift.Count | Should -Be 2
@@ -90,6 +97,7 @@ Describe 'Database roles as desired state' -Tag 'Docker' {
     }
 
     It 'takes role specs from the pipeline and quotes a hostile name' {
+        Set-Model
         $name = "${Prefix}x`"; DROP TABLE app.orders; --"
         $spec = [PlatformOps.Roles.DbRoleSpec]::new($name, 'Read')
         $spec.MemberOf.Add("${Prefix}read")
@@ -103,6 +111,7 @@ Describe 'Database roles as desired state' -Tag 'Docker' {
     }
 
     It 'Remove-DbRole -WhatIf changes nothing and Remove-DbRole is ConfirmImpact High' {
+        Set-Model
         (Get-Command Remove-DbRole).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact | Should -Be 'High'
         Remove-DbRole "${Prefix}ui" -WhatIf
         Sql postgres "select count(*) from pg_roles where rolname = '${Prefix}ui'" | Should -Be '1'

@@ -1,11 +1,15 @@
 # The secret cmdlets as users meet them, with a transcript of the whole run searched for every planted secret.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
     $script:Work = Join-Path ([System.IO.Path]::GetTempPath()) ("po-secrets-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $null = New-Item -ItemType Directory -Path $Work
     $script:Corpus = Join-Path $Work 'corpus'
     & (Join-Path $PSScriptRoot '../corpus/New-SecretCorpus.ps1') -Path $Corpus | Out-Null
     $script:Manifest = Get-Content "$Corpus.manifest.json" -Raw | ConvertFrom-Json
+    # Secrets the Its generate, searched for in the transcripts with the planted ones.
+    $script:Generated = [Collections.Generic.List[string]]::new()
+    function script:Find-Leak([string] $Text) { @(@($Manifest.Secrets) + @($Generated) | Where-Object { $_ -and $Text.Contains($_) }) }
     $script:Transcript = Join-Path $Work 'transcript.txt'
     Start-Transcript -Path $Transcript -Force | Out-Null
     $VerbosePreference = 'Continue'
@@ -13,7 +17,14 @@ BeforeAll {
 AfterAll {
     try { Stop-Transcript | Out-Null } catch { }
     $VerbosePreference = 'SilentlyContinue'
-    Remove-Item -Recurse -Force $Work -ErrorAction Ignore
+    try {
+        # The transcript of every It that ran, in whatever order: a secret in it fails this file.
+        $text = Get-Content $Transcript -Raw
+        $leaked = Find-Leak $text
+        Write-Host ("Searched the {0}-character transcript of this file for {1} secrets: {2} found" -f $text.Length, (@($Manifest.Secrets).Count + $Generated.Count), $leaked.Count)
+        if ($leaked.Count) { throw "$($leaked.Count) planted or generated secret(s) appear in the transcript of Secrets.Tests.ps1 ($Transcript)." }
+    }
+    finally { Remove-Item -Recurse -Force $Work -ErrorAction Ignore }
 }
 
 Describe 'Find-PlatformSecret' {
@@ -84,7 +95,9 @@ Describe 'Find-PlatformSecret for CI: baseline, SARIF, gitleaks configuration' {
 
 Describe 'Hygiene, templates and secrets' {
     It 'reports hygiene with evidence and writes a template with no real value' {
-        $positive = Join-Path $Corpus 'positive'
+        # A copy: the corpus stays as New-SecretCorpus made it for the other Its.
+        $positive = Join-Path $Work ('hygiene-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        Copy-Item -Recurse (Join-Path $Corpus 'positive') $positive
         git -C $positive init -q
         $checks = Test-PlatformSecretHygiene -Path $positive -SkipContainers
         $checks | Format-List * | Out-Host
@@ -111,16 +124,31 @@ Describe 'Hygiene, templates and secrets' {
         $found | Out-Host
         $found.Source | Should -Be @('DockerSecret', 'EnvFile')
         $found[0].Length | Should -Be 40
-        $script:Generated = @((Get-Content (Join-Path $secrets 'postgres_password') -Raw), ((Get-Content $env) -replace '^API_TOKEN=', '').Trim("'"))
+        $Generated.AddRange([string[]]@((Get-Content (Join-Path $secrets 'postgres_password') -Raw), ((Get-Content $env) -replace '^API_TOKEN=', '').Trim("'")))
     }
 
-    It 'never shows a planted or generated secret anywhere in the transcript of this run' {
-        Stop-Transcript | Out-Null
-        $text = Get-Content $Transcript -Raw
+    It 'never shows a planted or generated secret in a transcript of every secret cmdlet at work' {
+        # A transcript of its own (this file's whole transcript is searched in AfterAll, whatever ran before).
+        $folder = Join-Path $Work ('leak-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $null = New-Item -ItemType Directory -Path $folder
+        $envFile = Join-Path $folder 'app.env'
+        Start-Transcript -Path "$folder.txt" | Out-Null
+        try {
+            $findings = Find-PlatformSecret -Path $Corpus
+            $findings | Out-Host
+            $findings | Format-List * | Out-Host
+            Find-PlatformSecret -Path $Corpus -OutputFormat Sarif | Out-Host
+            Test-PlatformSecretHygiene -Path (Join-Path $Corpus 'positive') -SkipContainers | Format-List * | Out-Host
+            New-PlatformSecret -SecretFile (Join-Path $folder 'db_password') -Length 40 | Format-List * | Out-Host
+            New-PlatformSecret -Name API_TOKEN -EnvFile $envFile | Format-List * | Out-Host
+            Get-PlatformSecret -Name db_password, API_TOKEN -SecretsPath $folder -EnvFile $envFile -NoVault | Format-List * | Out-Host
+        }
+        finally { Stop-Transcript | Out-Null }
+        $Generated.AddRange([string[]]@((Get-Content (Join-Path $folder 'db_password') -Raw), ((Get-Content $envFile) -replace '^API_TOKEN=', '').Trim("'")))
+        $text = Get-Content "$folder.txt" -Raw
         $text | Should -Match 'password-assignment'
-        $all = @($Manifest.Secrets) + @($Generated)
-        $leaked = @($all | Where-Object { $text.Contains($_) })
-        Write-Host ("Searched a {0}-character transcript for {1} secrets: {2} found" -f $text.Length, $all.Count, $leaked.Count)
+        $leaked = Find-Leak $text
+        Write-Host ("Searched a {0}-character transcript for {1} secrets: {2} found" -f $text.Length, (@($Manifest.Secrets).Count + $Generated.Count), $leaked.Count)
         $leaked.Count | Should -Be 0
     }
 }

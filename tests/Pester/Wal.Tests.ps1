@@ -1,11 +1,8 @@
 # WAL archiving and point-in-time recovery as users meet them: the built module in a fresh pwsh.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestKit.ps1')
     Import-Module $env:PLATFORMOPS_MODULE -Force
-    $labRoot = if ($env:PLATFORMOPS_LAB_ROOT) { $env:PLATFORMOPS_LAB_ROOT } else { '/tmp/platformops-lab' }
-    $script:LabProfile = Join-Path $labRoot 'lab.profile.json'
-    $script:LabArchive = Join-Path $labRoot 'wal-archive'
-    $script:Pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-    $script:PgBin = '/usr/lib/postgresql/15/bin'
+    $script:LabProfile = $Lab.Profile
 }
 
 Describe 'WAL archiving on the lab' -Tag 'Docker' {
@@ -16,12 +13,12 @@ Describe 'WAL archiving on the lab' -Tag 'Docker' {
 
     It 'archives into the lab archive folder' {
         $Enabled.Active | Should -BeTrue
-        $Enabled.ArchiveDirectory | Should -Be $LabArchive
+        $Enabled.ArchiveDirectory | Should -Be $Lab.Archive
         ($Enabled | Out-String) | Should -Match 'RestartRequired\s+: False'
     }
 
     It '-WhatIf shows the ALTER SYSTEM it would run and changes nothing' {
-        $out = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module '$env:PLATFORMOPS_MODULE'; Enable-PlatformWalArchiving -Profile '$LabProfile' -ArchiveTimeoutSec 61 -WhatIf" 2>&1 | Out-String
+        $out = (Invoke-Pwsh "Enable-PlatformWalArchiving -Profile '$LabProfile' -ArchiveTimeoutSec 61 -WhatIf").Output
         $out | Should -Match ([regex]::Escape("ALTER SYSTEM SET archive_timeout = '61'"))
         (Get-PlatformWalStatus -Profile $LabProfile -SampleSec 0).ArchiveTimeoutSec | Should -Be 60
     }
@@ -29,7 +26,7 @@ Describe 'WAL archiving on the lab' -Tag 'Docker' {
     It 'archives a switched segment and reports the RPO as kept' {
         $switch = Invoke-PlatformWalSwitch -Profile $LabProfile -TimeoutSec 60
         $switch.Archived | Should -BeTrue
-        Join-Path $LabArchive $switch.Segment | Should -Exist
+        Join-Path $Lab.Archive $switch.Segment | Should -Exist
         $status = Get-PlatformWalStatus -Profile $LabProfile -SampleSec 0.5
         $status.RpoOk | Should -BeTrue
         $status.LastArchivedWal | Should -Not -BeNullOrEmpty
@@ -39,57 +36,40 @@ Describe 'WAL archiving on the lab' -Tag 'Docker' {
 
 Describe 'Base backup and point-in-time recovery on a throwaway cluster' -Tag 'Throwaway' {
     BeforeAll {
-        if ((id -u) -ne '0') { throw 'These tests start PostgreSQL as the postgres user: run them as root (CI does).' }
-        function script:AsPostgres { & setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- @args; if ($LASTEXITCODE) { throw "failed: $args" } }
-        $script:Root = Join-Path '/tmp' ("pops-wal-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 6))
-        $script:Data = Join-Path $Root 'data'
-        $script:Archive = Join-Path $Root 'wal-archive'
-        $script:Backups = Join-Path $Root 'backups'
-        New-Item -ItemType Directory $Root, $Archive, $Backups | Out-Null
-        $script:Port = 55500 + (Get-Random -Maximum 100)
-        while (Test-Connection -TargetName 127.0.0.1 -TcpPort $Port -TimeoutSeconds 1 -ErrorAction SilentlyContinue) { $script:Port = 55500 + (Get-Random -Maximum 100) }
-        $script:Password = 'pw-' + [guid]::NewGuid().ToString('N')
-        Set-Content (Join-Path $Root 'pw') $Password
-        & chown -R postgres:postgres $Root; & chmod 0755 $Root; & chmod 0600 (Join-Path $Root 'pw')
-        AsPostgres "$PgBin/initdb" -D $Data --no-sync -E UTF8 --locale=C -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile (Join-Path $Root 'pw') | Out-Null
-        Remove-Item (Join-Path $Root 'pw')
-        Add-Content (Join-Path $Data 'postgresql.conf') @("port = $Port", "listen_addresses = '127.0.0.1'", "unix_socket_directories = '$Root'", 'fsync = off', 'wal_level = replica')
-        Add-Content (Join-Path $Data 'pg_hba.conf') 'host replication all 127.0.0.1/32 scram-sha-256'
-        AsPostgres "$PgBin/pg_ctl" start -D $Data -w -s -l (Join-Path $Data 'startup.log') | Out-Null
-        $pass = Join-Path $Root 'pgpass'
-        Set-Content $pass "127.0.0.1:${Port}:*:postgres:$Password"; & chmod 0600 $pass
-        $script:ProfilePath = Join-Path $Root 'profile.json'
-        @{ Name = 'pester-throwaway'; Postgres = @{ Host = '127.0.0.1'; Port = $Port; Database = 'postgres'; Username = 'postgres'; PassFile = $pass; DataDirectory = $Data; WalArchive = $Archive; SslMode = 'disable' }; Backup = @{ Path = $Backups } } |
-            ConvertTo-Json -Depth 4 | Set-Content $ProfilePath
-        Import-PlatformProfile $ProfilePath
-        $env:PGPASSFILE = $pass
-        $env:PGPASSWORD = $Password   # the restored copy (another port) has the same password
-        function script:Sql([string] $Query, [int] $OnPort = $Port) {
-            $out = & psql -X -q -t -A -h 127.0.0.1 -p $OnPort -U postgres -d postgres -v ON_ERROR_STOP=1 -c $Query 2>&1
-            if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
-            $out
-        }
+        function script:Sql([string] $Query, [int] $OnPort = $Cluster.Port) { Invoke-Psql postgres $Query -Port $OnPort -PassFile $Cluster.PassFile }
+        function script:Restart-Cluster { $null = Invoke-AsPostgres "$($Cluster.Bin)/pg_ctl" restart -D $Cluster.Data -w -s -m fast -l (Join-Path $Cluster.Data 'startup.log') }
     }
 
-    AfterAll {
-        Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue
-        foreach ($d in (Get-ChildItem $Root -Directory -ErrorAction SilentlyContinue)) {
-            if (Test-Path (Join-Path $d.FullName 'postmaster.pid')) { & setpriv --reuid=postgres --regid=postgres --init-groups --reset-env -- "$PgBin/pg_ctl" stop -D $d.FullName -m immediate -w -s }
-        }
-        Remove-Item $Root -Recurse -Force -ErrorAction SilentlyContinue
+    # Each It has a cluster of its own, made with archiving off: an It that needs archiving turns it on itself.
+    BeforeEach {
+        $script:Cluster = New-TestCluster -Name wal-pester -Password ('pw-' + [guid]::NewGuid().ToString('N')) -Setting 'wal_level = replica' -HbaLine 'host replication all 127.0.0.1/32 scram-sha-256'
+        $script:Data = $Cluster.Data
+        $script:Archive = Join-Path $Cluster.Root 'wal-archive'
+        $script:Backups = Join-Path $Cluster.Root 'backups'
+        $null = New-Item -ItemType Directory $Archive, $Backups
+        & chown postgres:postgres $Archive $Backups
+        $script:ProfilePath = Join-Path $Cluster.Root 'profile.json'
+        @{ Name = 'pester-throwaway'; Postgres = @{ Host = '127.0.0.1'; Port = $Cluster.Port; Database = 'postgres'; Username = 'postgres'; PassFile = $Cluster.PassFile; DataDirectory = $Data; WalArchive = $Archive; SslMode = 'disable' }; Backup = @{ Path = $Backups } } |
+            ConvertTo-Json -Depth 4 | Set-Content $ProfilePath
+        Import-PlatformProfile $ProfilePath
     }
+
+    AfterEach { Remove-TestCluster $Cluster }
 
     It 'turns archiving on, telling that a restart is needed, and archives after the restart' {
         $r = Enable-PlatformWalArchiving -Confirm:$false -WarningVariable warn 3>$null
         $r.RestartRequired | Should -BeTrue
         "$warn" | Should -Match 'restart'
-        AsPostgres "$PgBin/pg_ctl" restart -D $Data -w -s -m fast -l (Join-Path $Data 'startup.log') | Out-Null
+        Restart-Cluster
         (Enable-PlatformWalArchiving -Confirm:$false).Active | Should -BeTrue
-        Sql 'CREATE TABLE events (id serial PRIMARY KEY, batch text, at timestamptz DEFAULT clock_timestamp())' | Out-Null
+        Sql 'CREATE TABLE events (id serial PRIMARY KEY)' | Out-Null
         (Invoke-PlatformWalSwitch).Archived | Should -BeTrue
     }
 
     It 'takes a verified base backup, checks the archive from its start, and restores to a moment' {
+        $null = Enable-PlatformWalArchiving -Confirm:$false 3>$null
+        Restart-Cluster
+        Sql 'CREATE TABLE events (id serial PRIMARY KEY, batch text, at timestamptz DEFAULT clock_timestamp())' | Out-Null
         Sql "INSERT INTO events (batch) SELECT 'before-backup' FROM generate_series(1, 3)" | Out-Null
         Invoke-PlatformBaseBackup -WhatIf | Should -BeNullOrEmpty
         Get-ChildItem $Backups -Force | Should -BeNullOrEmpty
@@ -108,7 +88,7 @@ Describe 'Base backup and point-in-time recovery on a throwaway cluster' -Tag 'T
 
         ($backup | Test-PlatformWalArchive).Complete | Should -BeTrue
 
-        $target = Join-Path $Root 'restored'
+        $target = Join-Path $Cluster.Root 'restored'
         Restore-PlatformCluster -BackupPath $backup.Path -PointInTime $moment -DataDirectory $target -WhatIf
         $target | Should -Not -Exist
 

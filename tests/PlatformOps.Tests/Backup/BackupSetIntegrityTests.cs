@@ -124,7 +124,7 @@ namespace PlatformOps.Tests.Backup
             // The reader against the outside judge.
             var toc = PgDumpToc.Read(Path.Combine(dir, "toc.dat"));
             Assert.NotNull(toc);
-            var list = Run(Path.Combine(PlatformOps.Tests.Wal.ThrowawayCluster.Bin, "pg_restore"), "--list", dir);
+            var list = TestProcess.Check(Path.Combine(PlatformOps.Tests.Wal.ThrowawayCluster.Bin, "pg_restore"), "--list", dir);
             Assert.Contains($";     dbname: {db}", list);
             Assert.Contains($"Dump Version: {toc!.Version}", list);
             Assert.Equal((db, db, owner), (toc.DatabaseName, toc.DatabaseEntry, toc.DatabaseOwner));

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Npgsql;
@@ -17,17 +16,7 @@ namespace PlatformOps.Tests.Backup
         public const string Prefix = "bk_t_";
 
         public static string AdminConnectionString(string database = "postgres")
-            => new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1",
-                Port = 55432,
-                Username = "postgres",
-                Password = Lab.PostgresPassword,
-                Database = database,
-                Pooling = false,
-                Timeout = 10,
-                CommandTimeout = 120,
-            }.ConnectionString;
+            => new NpgsqlConnectionStringBuilder(Lab.PostgresConnectionString(database, timeout: 10)) { CommandTimeout = 120 }.ConnectionString;
 
         public static NpgsqlConnection Open(string database = "postgres")
         {
@@ -167,30 +156,18 @@ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') 
             try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
 
-        public static string Run(string file, params string[] args)
-        {
-            var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"{file} {string.Join(' ', args)} took over 120 s"); }
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr.Result}{stdout.Result}");
-            return stdout.Result;
-        }
-
         /// <summary>Mounts a small tmpfs (we run as root, like CI); unmount it with <see cref="Unmount"/>.</summary>
         public static string MountTmpfs(string options)
         {
             var dir = Path.Combine(Path.GetTempPath(), "bk-tmpfs-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
-            Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir);
+            TestProcess.Check("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir);
             return dir;
         }
 
         public static void Unmount(string dir)
         {
-            try { Run("umount", dir); } catch (InvalidOperationException) { Run("umount", "-l", dir); }
+            try { TestProcess.Check("umount", dir); } catch (InvalidOperationException) { TestProcess.Check("umount", "-l", dir); }
             DeleteFolder(dir);
         }
 

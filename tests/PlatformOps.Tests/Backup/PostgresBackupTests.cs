@@ -89,7 +89,7 @@ namespace PlatformOps.Tests.Backup
                 Assert.Equal("Container", set.ToolMode);
                 var entry = set.Manifest.Files.Single(f => f.Kind == "Database");
                 Assert.EndsWith(".sql.gz", entry.Name);
-                Run("gzip", "-t", Path.Combine(set.Path, entry.Name)); // what the usual scripts make, readable by gunzip
+                TestProcess.Check("gzip", "-t", Path.Combine(set.Path, entry.Name)); // what the usual scripts make, readable by gunzip
 
                 var r = _ps.Invoke("Restore-PlatformDatabase -Path $args[0] -TargetDatabase $args[1] -ToolMode Container -Confirm:$false", set.Path, restored);
                 r.ShouldSucceed();
@@ -150,7 +150,7 @@ namespace PlatformOps.Tests.Backup
                 Assert.Equal(3005, test.RowsCompared);
                 Assert.Contains(test.Checks, c => c.Kind == "Restore" && c.Name == "globals.sql.gz" && c.Passed);
                 Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "platformops-scratch-pg-*").Length);
-                Assert.Equal("0", Run("bash", "-c", "pgrep -c -f '[p]latformops-scratch-pg-' || true").Trim());
+                Assert.Equal("0", TestProcess.Check("bash", "-c", "pgrep -c -f '[p]latformops-scratch-pg-' || true").Trim());
                 var listed = Assert.Single(_ps.Invoke("Get-PlatformBackup -Path $args[0]", set.Path).Objects<PlatformBackupSet>());
                 Assert.Equal("Local", listed.RestoredOn);
                 Assert.True(listed.LastRestorePassed);
@@ -381,19 +381,14 @@ namespace PlatformOps.Tests.Backup
             {
                 CreateRichDatabase(db);
                 using var holder = HoldLock(db);
-                var module = typeof(PlatformOps.Common.PlatformCmdlet).Assembly.Location;
-                var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Lab.RepositoryRoot, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command",
-                             $"Import-Module '{module}'; Import-PlatformProfile '{Lab.DockerProfile}' | Out-Null; Invoke-PlatformBackup -Path '{_root}' -Database '{db}' -SkipRedis" })
-                    psi.ArgumentList.Add(a);
-                using var child = Process.Start(psi)!;
+                using var child = TestProcess.StartPwsh($"Import-PlatformProfile '{Lab.DockerProfile}' | Out-Null; Invoke-PlatformBackup -Path '{_root}' -Database '{db}' -SkipRedis");
                 try
                 {
                     WaitForBlockedDump(_root);
                 }
                 finally
                 {
-                    child.Kill(entireProcessTree: true);
+                    child.Kill();
                     child.WaitForExit(10_000);
                 }
                 using (var rollback = new NpgsqlCommand("ROLLBACK", holder)) rollback.ExecuteNonQuery();

@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 using PlatformOps.Backup;
 using PlatformOps.Tests.Infrastructure;
@@ -25,7 +23,7 @@ namespace PlatformOps.Tests.Backup
         private readonly string _dir;
         private readonly string _container;
         private readonly int _port;
-        private readonly string _password = Guid.NewGuid().ToString("N");
+        private readonly string _password = TestProcess.KeepSecret(Guid.NewGuid().ToString("N"));
         private readonly string _profile;
 
         public RedisBackupTests(PowerShellFixture ps)
@@ -33,17 +31,14 @@ namespace PlatformOps.Tests.Backup
             _ps = ps;
             _dir = Path.Combine(Path.GetTempPath(), "bk-redis-" + Guid.NewGuid().ToString("N")[..8]);
             _container = Path.GetFileName(_dir);
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            _port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            _port = PlatformOps.Common.LoopbackPort.Free();
             Directory.CreateDirectory(Path.Combine(_dir, "data"));
             File.WriteAllText(Path.Combine(_dir, "redis.conf"),
                 $"bind 127.0.0.1\nport {_port}\ndir {_dir}/data\ndbfilename dump.rdb\nsave \"\"\nappendonly no\nrequirepass {_password}\nrepl-diskless-sync-delay 0\n");
             File.WriteAllText(Path.Combine(_dir, "redis.password"), _password + "\n");
-            Run("chmod", "600", Path.Combine(_dir, "redis.conf"), Path.Combine(_dir, "redis.password"));
-            Run("chown", "-R", "redis:redis", _dir);
-            Run("docker", "run", "-d", "--name", _container, "--network", "host", "--user", Run("id", "-u", "redis").Trim() + ":" + Run("id", "-g", "redis").Trim(),
+            TestProcess.Check("chmod", "600", Path.Combine(_dir, "redis.conf"), Path.Combine(_dir, "redis.password"));
+            TestProcess.Check("chown", "-R", "redis:redis", _dir);
+            TestProcess.Check("docker", "run", "-d", "--name", _container, "--network", "host", "--user", TestProcess.Check("id", "-u", "redis").Trim() + ":" + TestProcess.Check("id", "-g", "redis").Trim(),
                 "-v", "/usr:/usr:ro", "-v", $"{_dir}:{_dir}", "platformops-lab/redis:7", "/usr/bin/redis-server", Path.Combine(_dir, "redis.conf"));
             _profile = Path.Combine(_dir, "profile.json");
             File.WriteAllText(_profile, $$"""
@@ -61,7 +56,7 @@ namespace PlatformOps.Tests.Backup
 
         public void Dispose()
         {
-            try { Run("docker", "rm", "-f", _container); } catch (InvalidOperationException) { }
+            try { TestProcess.Check("docker", "rm", "-f", _container); } catch (InvalidOperationException) { }
             DeleteFolder(_dir);
         }
 
@@ -147,7 +142,7 @@ namespace PlatformOps.Tests.Backup
             Assert.True(result.Passed, string.Join("; ", result.Failures));
             Assert.Equal(16, result.KeysCompared);
 
-            var started = Run("docker", "inspect", "-f", "{{.State.StartedAt}}", _container).Trim();
+            var started = TestProcess.Check("docker", "inspect", "-f", "{{.State.StartedAt}}", _container).Trim();
             using (var m = Connect())
             {
                 m.GetServer("127.0.0.1", _port).FlushAllDatabases();
@@ -156,7 +151,7 @@ namespace PlatformOps.Tests.Backup
 
             var whatIf = _ps.Invoke("Get-PlatformBackup -Profile $args[0] -Latest | Restore-PlatformRedis -Profile $args[0] -WhatIf", _profile);
             whatIf.ShouldSucceed();
-            Assert.Equal(started, Run("docker", "inspect", "-f", "{{.State.StartedAt}}", _container).Trim());
+            Assert.Equal(started, TestProcess.Check("docker", "inspect", "-f", "{{.State.StartedAt}}", _container).Trim());
             using (var m = Connect()) Assert.Equal("written after the backup", (string?)m.GetDatabase(0).StringGet("junk"));
 
             var restore = _ps.Invoke("Get-PlatformBackup -Profile $args[0] -Latest | Restore-PlatformRedis -Profile $args[0] -Confirm:$false", _profile);

@@ -37,16 +37,7 @@ namespace PlatformOps.Tests.Backup
         /// <summary>The postgres password now (a test changes it).</summary>
         private string _password = string.Empty;
 
-        private NpgsqlConnection Open(string database)
-        {
-            var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1", Port = _cluster.Port, Database = database, Username = "postgres",
-                Password = _password.Length > 0 ? _password : _cluster.Password, Pooling = false, Timeout = 5,
-            }.ConnectionString);
-            c.Open();
-            return c;
-        }
+        private NpgsqlConnection Open(string database) => Lab.OpenPostgres(database, _cluster.Port, password: _password.Length > 0 ? _password : _cluster.Password);
 
         /// <summary>Runs each line-ending statement on its own (CREATE DATABASE cannot share a batch).</summary>
         private void Exec(string database, string sql)
@@ -227,16 +218,6 @@ CREATE DATABASE rolesdb;");
             return found;
         }
 
-        /// <summary>Starts a child pwsh that imports the module and runs <paramref name="script"/>.</summary>
-        internal static Process StartPwsh(string script)
-        {
-            var module = typeof(PlatformCmdlet).Assembly.Location;
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Lab.RepositoryRoot, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", $"Import-Module '{module}'; {script}" })
-                psi.ArgumentList.Add(a);
-            return Process.Start(psi)!;
-        }
-
         private static (int Parent, string Program) ParentOf(int pid)
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
@@ -249,7 +230,7 @@ CREATE DATABASE rolesdb;");
         /// Waits for a tool whose command line holds <paramref name="marker"/>, then SIGKILLs the process running the
         /// module that started it (the first ancestor that is not the tool, its guard shell or setpriv): the pwsh.
         /// </summary>
-        internal static (int ToolPid, int[] AllPids) KillTheParentOf(string tool, string marker, TimeSpan within, Process? child = null)
+        internal static (int ToolPid, int[] AllPids) KillTheParentOf(string tool, string marker, TimeSpan within, RunningProcess? child = null)
         {
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < within)
@@ -271,7 +252,7 @@ CREATE DATABASE rolesdb;");
                 }
                 Thread.Sleep(100);
             }
-            var output = child == null ? string.Empty : child.HasExited ? child.StandardOutput.ReadToEnd() + child.StandardError.ReadToEnd() : "(still running)";
+            var output = child == null ? string.Empty : child.HasExited ? child.Output : "(still running)";
             throw new TimeoutException($"no {tool} with '{marker}' in its command line started within {within.TotalSeconds} s: {output}");
         }
 
@@ -309,7 +290,7 @@ CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SEL
             // A database that merely looks like a staging database: never touched.
             Exec("postgres", "CREATE DATABASE \"slowcopy_restoring_deadbeef\"");
 
-            using var child = StartPwsh($"Restore-PlatformDatabase -Profile '{_cluster.ProfilePath}' -Path '{set.Path}' -TargetDatabase slowcopy -Jobs 2 -Confirm:$false");
+            using var child = TestProcess.StartPwsh($"Restore-PlatformDatabase -Profile '{_cluster.ProfilePath}' -Path '{set.Path}' -TargetDatabase slowcopy -Jobs 2 -Confirm:$false");
             try
             {
                 var (_, pids) = KillTheParentOf("pg_restore", set.Path, TimeSpan.FromSeconds(90), child);
@@ -318,7 +299,7 @@ CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SEL
             }
             finally
             {
-                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                child.Kill();
                 child.WaitForExit(10_000);
             }
             var staging = (string)Scalar("SELECT datname FROM pg_database WHERE datname LIKE 'slowcopy\\_restoring\\_%' AND datname <> 'slowcopy_restoring_deadbeef'")!;
@@ -355,7 +336,7 @@ CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SEL
             Exec(db, "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 10);");
             using var holder = _cluster.Open(db);
             using (var lockTable = new NpgsqlCommand("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE", holder)) lockTable.ExecuteNonQuery();
-            using var child = StartPwsh($"Invoke-PlatformBackup -Profile '{_cluster.ProfilePath}' -Database {db} -SkipRedis");
+            using var child = TestProcess.StartPwsh($"Invoke-PlatformBackup -Profile '{_cluster.ProfilePath}' -Database {db} -SkipRedis");
             try
             {
                 var (tool, _) = KillTheParentOf("pg_dump", _cluster.Backups, TimeSpan.FromSeconds(90), child);
@@ -363,7 +344,7 @@ CREATE OR REPLACE FUNCTION public.slow(int) RETURNS boolean LANGUAGE sql AS 'SEL
             }
             finally
             {
-                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                child.Kill();
                 child.WaitForExit(10_000);
             }
             var partial = Assert.Single(BackupLeftovers.FindPartialSets(_cluster.Backups));

@@ -139,7 +139,7 @@ namespace PlatformOps.Tests.Backup
             // A session that must survive: a process orphaned to the container's PID 1 (the postmaster) that dies of a
             // signal would make PostgreSQL restart every session as after a backend crash.
             using var witness = Open();
-            using var child = RestoreIsolatedTests.StartPwsh(
+            using var child = TestProcess.StartPwsh(
                 $"Import-PlatformProfile '{Lab.DockerProfile}' | Out-Null; Restore-PlatformDatabase -Path '{set.Path}' -TargetDatabase '{target}' -ToolMode Container -Jobs 2 -Confirm:$false");
             int[] tools;
             try
@@ -159,7 +159,7 @@ namespace PlatformOps.Tests.Backup
             }
             finally
             {
-                try { child.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                child.Kill();
                 child.WaitForExit(10_000);
             }
             using (var ping = new NpgsqlCommand("SELECT 1", witness)) Assert.Equal(1, ping.ExecuteScalar());

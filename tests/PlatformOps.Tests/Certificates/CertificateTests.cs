@@ -95,7 +95,7 @@ namespace PlatformOps.Tests.Certificates
             Assert.Equal(leaf.Thumbprint, served.Thumbprint);
             Assert.Equal($"127.0.0.1:{server.Port}", served.Endpoint);
             Assert.StartsWith("Tls", served.TlsProtocol);
-            var (code, output) = Tool.Run("openssl", "s_client", "-connect", $"127.0.0.1:{server.Port}", "-CAfile", caFile, "-verify_return_error",
+            var (code, output) = TestProcess.Run("openssl", "s_client", "-connect", $"127.0.0.1:{server.Port}", "-CAfile", caFile, "-verify_return_error",
                 "-verify_hostname", "api.test", "-brief");
             Assert.True(code == 0, output);
             Assert.Contains("Verification: OK", output);
@@ -111,22 +111,23 @@ namespace PlatformOps.Tests.Certificates
         [Trait(Category.Name, Category.Docker)]
         public void The_lab_PostgreSQL_certificate_is_read_through_the_SSLRequest_negotiation()
         {
-            var labCert = Path.Combine(Lab.Root, "tls", "server.crt");
-            var served = One("Get-PlatformCertificate -Server 127.0.0.1 -Port 55432 -Protocol Postgres");
+            var labCert = Lab.TlsCertificate;
+            var server = "127.0.0.1:" + Lab.PostgresPort;
+            var served = One("Get-PlatformCertificate -Server 127.0.0.1 -Port $args[0] -Protocol Postgres", Lab.PostgresPort);
             var file = One("Get-PlatformCertificate -Path $args[0]", labCert);
             Assert.Equal(file.Thumbprint, served.Thumbprint);
             Assert.Equal("CN=platformops-lab", served.Subject);
             Assert.Contains("127.0.0.1", served.IPAddresses);
             // Auto falls back from plain TLS to the PostgreSQL negotiation.
-            Assert.Equal(file.Thumbprint, One("Get-PlatformCertificate -Server 127.0.0.1:55432").Thumbprint);
+            Assert.Equal(file.Thumbprint, One("Get-PlatformCertificate -Server $args[0]", server).Thumbprint);
             Assert.True(file.KeyMatches);
 
-            var same = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1:55432 -HostName localhost -CaPath $args[1]", labCert, Lab.CertificateAuthority)
+            var same = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server $args[2] -HostName localhost -CaPath $args[1]", labCert, Lab.CertificateAuthority, server)
                 .Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Pass, same.Status);
 
             var mine = One("New-PlatformCertificate -Path $args[0] -KeySize 2048 -DnsName localhost", Path.Combine(_dir, "other"));
-            var differs = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server 127.0.0.1:55432", mine.Path!).Objects<PlatformCertificateTest>());
+            var differs = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0] -Server $args[1]", mine.Path!, server).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Fail, differs.Status);
             Assert.Contains(differs.Reasons, r => r.Contains("serves a different certificate"));
         }
@@ -136,11 +137,11 @@ namespace PlatformOps.Tests.Certificates
         public void An_endpoint_without_TLS_gives_a_clear_error_within_the_timeout()
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var r = _ps.Invoke("Get-PlatformCertificate -Server 127.0.0.1 -Port 56379 -TimeoutSec 2");
+            var r = _ps.Invoke("Get-PlatformCertificate -Server 127.0.0.1 -Port $args[0] -TimeoutSec 2", Lab.RedisPort);
             // Redis waits for a newline that a ClientHello never sends: the handshake fails or the one deadline ends it.
             Assert.Contains(r.ErrorId, new[] { "PlatformCertificateHandshakeFailed", "PlatformCertificateEndpointTimeout" });
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), clock.Elapsed.ToString());
-            var closed = _ps.Invoke("Get-PlatformCertificate -Server 127.0.0.1 -Port $args[0] -TimeoutSec 2", Tool.FreePort());
+            var closed = _ps.Invoke("Get-PlatformCertificate -Server 127.0.0.1 -Port $args[0] -TimeoutSec 2", PlatformOps.Common.LoopbackPort.Free());
             Assert.Equal("PlatformCertificateEndpointUnreachable", closed.ErrorId);
         }
 
@@ -149,7 +150,7 @@ namespace PlatformOps.Tests.Certificates
         {
             var expired = One("New-PlatformCertificate -Path $args[0] -KeySize 2048 -NotBefore (Get-Date).AddDays(-10) -ValidityDays 5", Path.Combine(_dir, "expired"));
             Assert.True(expired.IsExpired);
-            var (code, output) = Tool.Run("openssl", "x509", "-in", expired.Path!, "-noout", "-checkend", "0");
+            var (code, output) = TestProcess.Run("openssl", "x509", "-in", expired.Path!, "-noout", "-checkend", "0");
             Assert.True(code != 0, "openssl should call it expired: " + output);
             var t1 = Assert.Single(_ps.Invoke("Test-PlatformCertificate -Path $args[0]", expired.Path!).Objects<PlatformCertificateTest>());
             Assert.Equal(Verdict.Fail, t1.Status);

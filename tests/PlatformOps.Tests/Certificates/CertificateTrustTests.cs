@@ -50,7 +50,7 @@ namespace PlatformOps.Tests.Certificates
             var leaf = Path.Combine(_dir, "leaf", "certificate.crt");
             var self = Path.Combine(_dir, "self", "certificate.crt");
             Assert.Contains(": OK", Tool.OpenSsl("verify", "-CAfile", ca, leaf));
-            Assert.NotEqual(0, Tool.Run("openssl", "verify", "-CAfile", ca, self).ExitCode);
+            Assert.NotEqual(0, TestProcess.Run("openssl", "verify", "-CAfile", ca, self).ExitCode);
 
             var good = TestOne("Test-PlatformCertificate -Path $args[0] -CaPath $args[1] -HostName api.test", leaf, ca);
             Assert.Equal(Verdict.Pass, good.Status);
@@ -85,12 +85,12 @@ namespace PlatformOps.Tests.Certificates
         {
             var script = Path.Combine(_dir, "chain.py");
             File.WriteAllText(script, ChainScript);
-            var (code, output) = Tool.Run("python3", script, _dir);
+            var (code, output) = TestProcess.Run("python3", script, _dir);
             Assert.True(code == 0, output);
             var root = Path.Combine(_dir, "root.crt");
             foreach (var kind in new[] { "expired", "valid" })
             {
-                var verify = Tool.Run("openssl", "verify", "-CAfile", root, "-untrusted", Path.Combine(_dir, $"inter-{kind}.crt"), Path.Combine(_dir, $"leaf-{kind}.crt"));
+                var verify = TestProcess.Run("openssl", "verify", "-CAfile", root, "-untrusted", Path.Combine(_dir, $"inter-{kind}.crt"), Path.Combine(_dir, $"leaf-{kind}.crt"));
                 Assert.True(kind == "valid" ? verify.ExitCode == 0 : verify.ExitCode != 0, verify.Output);
             }
 

@@ -1,41 +1,19 @@
 using System;
-using System.Diagnostics;
+using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
+using PlatformOps.Common;
+using PlatformOps.Tests.Infrastructure;
 
 namespace PlatformOps.Tests.Certificates
 {
-    /// <summary>Runs the real OpenSSL (and other tools) to read back what PlatformOps wrote.</summary>
+    /// <summary>Runs the real OpenSSL to read back what PlatformOps wrote.</summary>
     public static class Tool
     {
-        public static (int ExitCode, string Output) Run(string file, params string[] arguments)
-        {
-            var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in arguments) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException($"{file} took over 60 s"); }
-            return (p.ExitCode, stdout.Result + stderr.Result);
-        }
-
-        public static string OpenSsl(params string[] arguments)
-        {
-            var (code, output) = Run("openssl", arguments);
-            if (code != 0) throw new InvalidOperationException($"openssl {string.Join(' ', arguments)} failed ({code}): {output}");
-            return output;
-        }
-
-        public static int FreePort()
-        {
-            var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            var port = ((IPEndPoint)l.LocalEndpoint).Port;
-            l.Stop();
-            return port;
-        }
+        /// <summary>Runs openssl, which must succeed; returns what it wrote to both streams ("verify OK" goes to standard error).</summary>
+        public static string OpenSsl(params string[] arguments) => TestProcess.Run("openssl", arguments).EnsureSuccess().Output;
 
         public static string TempFolder(string prefix)
         {
@@ -48,15 +26,14 @@ namespace PlatformOps.Tests.Certificates
     /// <summary>`openssl s_server` on 127.0.0.1 serving a given certificate: a real TLS endpoint that this test started (and stops by pid).</summary>
     public sealed class TlsServer : IDisposable
     {
-        private readonly Process _process;
+        private readonly RunningProcess _process;
 
         public TlsServer(string certificate, string key, string? chain = null)
         {
-            Port = Tool.FreePort();
-            var psi = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var a in new[] { "s_server", "-accept", $"127.0.0.1:{Port}", "-cert", certificate, "-key", key, "-www", "-quiet" }) psi.ArgumentList.Add(a);
-            if (chain != null) { psi.ArgumentList.Add("-cert_chain"); psi.ArgumentList.Add(chain); }
-            _process = Process.Start(psi)!;
+            Port = LoopbackPort.Free();
+            var args = new List<string> { "s_server", "-accept", $"127.0.0.1:{Port}", "-cert", certificate, "-key", key, "-www", "-quiet" };
+            if (chain != null) args.AddRange(new[] { "-cert_chain", chain });
+            _process = TestProcess.Start("openssl", args);
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (DateTime.UtcNow < deadline)
             {
@@ -68,7 +45,7 @@ namespace PlatformOps.Tests.Certificates
                 }
                 catch (SocketException)
                 {
-                    if (_process.HasExited) throw new InvalidOperationException("openssl s_server exited: " + _process.StandardError.ReadToEnd());
+                    if (_process.HasExited) throw new InvalidOperationException("openssl s_server exited: " + _process.Output);
                     Thread.Sleep(50);
                 }
             }
@@ -77,11 +54,6 @@ namespace PlatformOps.Tests.Certificates
 
         public int Port { get; }
 
-        public void Dispose()
-        {
-            try { if (!_process.HasExited) _process.Kill(); } catch (InvalidOperationException) { }
-            _process.WaitForExit(5000);
-            _process.Dispose();
-        }
+        public void Dispose() => _process.Dispose();
     }
 }

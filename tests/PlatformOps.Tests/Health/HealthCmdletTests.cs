@@ -207,7 +207,7 @@ namespace PlatformOps.Tests.Health
                 var passFile = System.IO.Path.Combine(dir, "pgpass");
                 System.IO.File.WriteAllText(passFile, "*:*:*:*:definitely-wrong\n");
                 var profile = System.IO.Path.Combine(dir, "p.json");
-                System.IO.File.WriteAllText(profile, "{\"Name\":\"wrong\",\"Postgres\":{\"Host\":\"127.0.0.1\",\"Port\":55432,\"Database\":\"agentic\",\"Username\":\"postgres\",\"PassFile\":\"pgpass\"}}");
+                System.IO.File.WriteAllText(profile, "{\"Name\":\"wrong\",\"Postgres\":{\"Host\":\"127.0.0.1\",\"Port\":" + Lab.PostgresPort + ",\"Database\":\"agentic\",\"Username\":\"postgres\",\"PassFile\":\"pgpass\"}}");
                 var item = _ps.Invoke("Get-PlatformHealth -Profile $args[0]", profile).Objects<HealthItem>().Single();
                 Assert.Equal("Postgres", item.Component);
                 Assert.Equal(HealthStatus.Unhealthy, item.Status);

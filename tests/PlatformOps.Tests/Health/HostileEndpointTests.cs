@@ -123,7 +123,7 @@ namespace PlatformOps.Tests.Health
 
                 // Probes that answer fast: many short rounds, still cut at the deadline.
                 clock.Restart();
-                File.WriteAllText(profile, "{ \"Name\": \"hostile\", \"Services\": [ { \"Name\": \"closed\", \"Url\": \"http://127.0.0.1:" + Certificates.Tool.FreePort() + "/health\" } ] }");
+                File.WriteAllText(profile, "{ \"Name\": \"hostile\", \"Services\": [ { \"Name\": \"closed\", \"Url\": \"http://127.0.0.1:" + PlatformOps.Common.LoopbackPort.Free() + "/health\" } ] }");
                 r = _ps.Invoke("Wait-PlatformHealthy -Profile $args[0] -Component Service -WaitSec 3 -IntervalSec 2", profile);
                 Assert.Equal("PlatformNotHealthyInTime", r.ErrorId);
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"Wait-PlatformHealthy -WaitSec 3 took {clock.Elapsed.TotalSeconds:0.00} s");

@@ -14,8 +14,8 @@ namespace PlatformOps.Tests.Health
     [Trait(Category.Name, Category.Plain)]
     public sealed class PlainModeTests
     {
-        private const int PlainPostgresPort = 55433;
-        private const int PlainRedisPort = 56380;
+        private static int PlainPostgresPort => Lab.PlainPostgresPort;
+        private static int PlainRedisPort => Lab.PlainRedisPort;
         private readonly PowerShellFixture _ps;
 
         public PlainModeTests(PowerShellFixture ps)

@@ -44,16 +44,7 @@ namespace PlatformOps.Tests.Readiness
 
         /// <summary>Runs the docker client and returns its output; fails the test when it fails.</summary>
         public static string Docker(params string[] arguments)
-        {
-            var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in arguments) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException($"docker {string.Join(' ', arguments)} took over 60 s"); }
-            if (p.ExitCode != 0) throw new InvalidOperationException($"docker {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr.Result}");
-            return stdout.Result.Trim();
-        }
+            => TestProcess.Run("docker", arguments, new ProcessOptions { TimeoutSeconds = 60 }).EnsureSuccess().StdOut.Trim();
 
         /// <summary>
         /// Starts a small container of the lab's own image in a Compose project of its own, with a 1 s health check

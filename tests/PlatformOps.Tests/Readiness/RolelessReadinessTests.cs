@@ -46,11 +46,7 @@ namespace PlatformOps.Tests.Readiness
 
         private NpgsqlConnection Session(string application)
         {
-            var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1", Port = _cluster.Port, Database = "postgres", Username = "postgres", Password = _cluster.Password,
-                ApplicationName = application, Pooling = false,
-            }.ConnectionString);
+            var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Lab.PostgresConnectionString(port: _cluster.Port, password: _cluster.Password)) { ApplicationName = application }.ConnectionString);
             c.Open();
             return c;
         }

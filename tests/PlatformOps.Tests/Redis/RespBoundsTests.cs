@@ -179,10 +179,9 @@ namespace PlatformOps.Tests.Redis
             var dir = Path.Combine(Path.GetTempPath(), "po-resp-" + Guid.NewGuid().ToString("N")[..8]);
             Directory.CreateDirectory(dir);
             var port = PlatformOps.Common.LoopbackPort.Free();
-            var psi = new ProcessStartInfo(server!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "--bind", "127.0.0.1", "--port", port.ToString(), "--dir", dir, "--save", "", "--appendonly", "no",
-                                      "--requirepass", "resp-test-pw", "--repl-diskless-sync-delay", "0" }) psi.ArgumentList.Add(a);
-            using var process = Process.Start(psi)!;
+            // The configuration, password included, goes in on standard input ("-"), never on the command line.
+            var config = $"bind 127.0.0.1\nport {port}\ndir {dir}\nsave \"\"\nappendonly no\nrequirepass {TestProcess.KeepSecret("resp-test-pw")}\nrepl-diskless-sync-delay 0\n";
+            using var process = TestProcess.Start(server!, new[] { "-" }, new ProcessOptions { StandardInput = config });
             try
             {
                 Assert.True(await RespClient.WaitReadyAsync("127.0.0.1", port, "resp-test-pw", TimeSpan.FromSeconds(10), () => process.HasExited, CancellationToken.None));
@@ -209,8 +208,7 @@ namespace PlatformOps.Tests.Redis
             }
             finally
             {
-                if (!process.HasExited) process.Kill();
-                process.WaitForExit(5000);
+                process.Dispose();
                 Directory.Delete(dir, true);
             }
         }

@@ -207,7 +207,7 @@ namespace PlatformOps.Tests.Roles
                 Assert.Equal(name, RoleLab.Scalar<string>(_lab.Database, $"select rolname from pg_roles where rolname = '{name.Replace("'", "''")}'"));
                 Assert.DoesNotContain(password, set.Transcript, StringComparison.Ordinal);
 
-                using (var login = new NpgsqlConnection(RoleLab.ConnectionString(_lab.Database, name, password)))
+                using (var login = new NpgsqlConnection(Lab.PostgresConnectionString(_lab.Database, user: name, password: password)))
                 {
                     login.Open();
                     using var cmd = new NpgsqlCommand($"INSERT INTO \"{schema.Replace("\"", "\"\"")}\".inner_t VALUES (1)", login);
@@ -301,18 +301,10 @@ namespace PlatformOps.Tests.Roles
 
                 var mine = ScramVerifier.Create(password);
                 RoleLab.Exec(_lab.Database, $"ALTER ROLE {name} PASSWORD '{mine}'");
-                var psql = new ProcessStartInfo("psql", new[] { "-X", "-h", "127.0.0.1", "-p", RoleLab.Port.ToString(), "-U", name, "-d", _lab.Database, "-tAc", "select current_user" })
-                {
-                    RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-                };
-                psql.Environment["PGPASSWORD"] = password;
-                psql.Environment.Remove("PGPASSFILE");
-                using var p = Process.Start(psql)!;
-                var output = p.StandardOutput.ReadToEnd();
-                var error = p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                Assert.True(p.ExitCode == 0, error);
-                Assert.Equal(name, output.Trim());
+                var options = new ProcessOptions { Environment = { ["PGPASSWORD"] = password, ["PGPASSFILE"] = null } };
+                var psql = TestProcess.Run("psql", new[] { "-X", "-h", "127.0.0.1", "-p", Lab.PostgresPort.ToString(), "-U", name, "-d", _lab.Database, "-tAc", "select current_user" }, options);
+                Assert.True(psql.ExitCode == 0, psql.StdErr);
+                Assert.Equal(name, psql.StdOut.Trim());
             }
             finally
             {

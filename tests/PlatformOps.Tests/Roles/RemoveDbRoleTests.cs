@@ -16,7 +16,7 @@ namespace PlatformOps.Tests.Roles
     [Trait(Category.Name, Category.Docker)]
     public sealed class RemoveDbRoleTests : IClassFixture<RoleLab>
     {
-        private const int PlainPort = 55433;
+        private static int PlainPort => Lab.PlainPostgresPort;
         private readonly PowerShellFixture _ps;
         private readonly RoleLab _lab;
 
@@ -32,15 +32,7 @@ namespace PlatformOps.Tests.Roles
 
         private static long Count(string database, string sql) => RoleLab.Scalar<long>(database, sql);
 
-        private static NpgsqlConnection OpenPlain(string database)
-        {
-            var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1", Port = PlainPort, Database = database, Username = "postgres", Password = Lab.PostgresPassword, Pooling = false, Timeout = 5,
-            }.ConnectionString);
-            c.Open();
-            return c;
-        }
+        private static NpgsqlConnection OpenPlain(string database) => Lab.OpenPostgres(database, PlainPort);
 
         private static object? ExecPlain(string sql, string database = "postgres")
         {

@@ -16,7 +16,6 @@ namespace PlatformOps.Tests.Roles
     public sealed class RoleLab : IDisposable
     {
         public const string Prefix = "pops_rt_";
-        public const int Port = 55432;
 
         public static readonly string[] Services =
         {
@@ -30,7 +29,7 @@ namespace PlatformOps.Tests.Roles
             Database = Prefix + "db_" + RandomNumberGenerator.GetHexString(6, lowercase: true);
             RemoveLeftovers();
             Exec("postgres", $"CREATE DATABASE \"{Database}\"");
-            Passwords = Services.ToDictionary(s => Prefix + s, _ => "pw-" + RandomNumberGenerator.GetHexString(16, lowercase: true));
+            Passwords = Services.ToDictionary(s => Prefix + s, _ => TestProcess.KeepSecret("pw-" + RandomNumberGenerator.GetHexString(16, lowercase: true)));
             ProfilePath = Path.Combine(Path.GetTempPath(), $"{Database}.profile.json");
             using (var doc = JsonDocument.Parse(File.ReadAllText(Lab.DockerProfile)))
             {
@@ -58,17 +57,8 @@ namespace PlatformOps.Tests.Roles
         public string Write => Prefix + "write";
         public string Admin => Prefix + "admin";
 
-        public static string ConnectionString(string database, string user, string password) => new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1", Port = Port, Database = database, Username = user, Password = password, Pooling = false, Timeout = 5,
-        }.ConnectionString;
-
         public static NpgsqlConnection Open(string database, string user = "postgres", string? password = null)
-        {
-            var c = new NpgsqlConnection(ConnectionString(database, user, password ?? Lab.PostgresPassword));
-            c.Open();
-            return c;
-        }
+            => Lab.OpenPostgres(database, user: user, password: password);
 
         public static void Exec(string database, string sql)
         {

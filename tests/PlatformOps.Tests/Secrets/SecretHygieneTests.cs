@@ -32,7 +32,7 @@ namespace PlatformOps.Tests.Secrets
         private static void Git(string dir, params string[] args)
         {
             var all = new[] { "-C", dir, "-c", "user.email=t@example.invalid", "-c", "user.name=t" }.Concat(args).ToArray();
-            var (code, output) = Tool.Run("git", all);
+            var (code, output) = TestProcess.Run("git", all);
             Assert.True(code == 0, $"git {string.Join(' ', args)}: {output}");
         }
 
@@ -106,7 +106,7 @@ namespace PlatformOps.Tests.Secrets
         public void A_container_with_a_plain_secret_in_its_environment_fails_and_one_with_FILE_passes()
         {
             var project = "po-secrets-" + Guid.NewGuid().ToString("N")[..8];
-            var token = "Tk" + Guid.NewGuid().ToString("N");
+            var token = TestProcess.KeepSecret("Tk" + Guid.NewGuid().ToString("N"));
             var names = new[] { project + "-plain", project + "-file" };
             try
             {
@@ -119,12 +119,12 @@ namespace PlatformOps.Tests.Secrets
                 Assert.Contains("_FILE", c.Remedy);
                 Assert.DoesNotContain(token, string.Join("\n", checks.SelectMany(x => x.Evidence.Append(x.Detail))));
 
-                Tool.Run("docker", "rm", "-f", names[0]);
+                TestProcess.Run("docker", "rm", "-f", names[0]);
                 Assert.Equal(Verdict.Pass, Check(Hygiene(_dir, $"-ComposeProject {project}"), "ContainerEnvironment").Status);
             }
             finally
             {
-                foreach (var n in names) Tool.Run("docker", "rm", "-f", n);
+                foreach (var n in names) TestProcess.Run("docker", "rm", "-f", n);
             }
 
             // The lab platform keeps its secrets in files.
@@ -136,9 +136,12 @@ namespace PlatformOps.Tests.Secrets
 
         private static void Create(string name, string project, params string[] env)
         {
+            // "-e NAME" takes the value from the docker client's environment: a planted secret never meets the command line.
+            var options = new ProcessOptions();
+            foreach (var e in env) options.Environment[e[..e.IndexOf('=')]] = e[(e.IndexOf('=') + 1)..];
             var args = new[] { "create", "--name", name, "--label", "com.docker.compose.project=" + project, "--network", "none" }
-                .Concat(env.SelectMany(e => new[] { "-e", e })).Concat(new[] { "platformops-lab/base:1", "/bin/true" }).ToArray();
-            var (code, output) = Tool.Run("docker", args);
+                .Concat(options.Environment.Keys.SelectMany(n => new[] { "-e", n })).Concat(new[] { "platformops-lab/base:1", "/bin/true" });
+            var (code, output) = TestProcess.Run("docker", args, options);
             Assert.True(code == 0, output);
         }
 

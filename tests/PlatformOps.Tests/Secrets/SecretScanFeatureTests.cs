@@ -163,13 +163,13 @@ namespace PlatformOps.Tests.Secrets
             var wrong = R.Rand(Rng, 24) + "6";
             cluster.Exec($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
             var redisPassword = R.Rand(Rng, 32) + "3";
-            var redisPort = FreePort();
+            var redisPort = PlatformOps.Common.LoopbackPort.Free();
             var redisDir = Path.Combine(_dir, "redis");
             Directory.CreateDirectory(redisDir);
             var conf = Path.Combine(redisDir, "redis.conf");
             var pidFile = Path.Combine(redisDir, "redis.pid");
             File.WriteAllText(conf, $"bind 127.0.0.1\nport {redisPort}\nrequirepass {redisPassword}\nsave \"\"\ndaemonize yes\npidfile {pidFile}\ndir {redisDir}\n");
-            var (code, startOutput) = Tool.Run("redis-server", conf);
+            var (code, startOutput) = TestProcess.Run("redis-server", conf);
             Assert.True(code == 0, startOutput);
             try
             {
@@ -206,17 +206,8 @@ namespace PlatformOps.Tests.Secrets
             }
             finally
             {
-                if (File.Exists(pidFile)) Tool.Run("kill", File.ReadAllText(pidFile).Trim());
+                if (File.Exists(pidFile)) TestProcess.Run("kill", File.ReadAllText(pidFile).Trim());
             }
-        }
-
-        private static int FreePort()
-        {
-            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
         }
     }
 }

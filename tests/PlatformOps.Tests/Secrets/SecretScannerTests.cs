@@ -97,7 +97,7 @@ namespace PlatformOps.Tests.Secrets
         private static void Git(string dir, params string[] args)
         {
             var all = new[] { "-C", dir, "-c", "user.email=t@example.invalid", "-c", "user.name=t", "-c", "commit.gpgsign=false" }.Concat(args).ToArray();
-            var (code, output) = Tool.Run("git", all);
+            var (code, output) = TestProcess.Run("git", all);
             Assert.True(code == 0, $"git {string.Join(' ', args)}: {output}");
         }
 

@@ -44,7 +44,7 @@ namespace PlatformOps.Tests.Wal
             var odd = Path.Combine(pg.Root, "wal 'arch\\ive' 100%");
             Directory.CreateDirectory(odd);
             foreach (var f in Directory.GetFiles(pg.Archive)) File.Copy(f, Path.Combine(odd, Path.GetFileName(f)));
-            ThrowawayCluster.Run("chown", "-R", "postgres:postgres", odd);
+            TestProcess.Check("chown", "-R", "postgres:postgres", odd);
 
             // PowerShell turns a backslash of a -ArchivePath into a slash on Unix; the profile's path arrives as written.
             var profile = Path.Combine(pg.Root, "odd-profile.json");
@@ -91,14 +91,14 @@ namespace PlatformOps.Tests.Wal
             // A folder owned by another user (nobody): refused with a clear error, nothing written, its mode unchanged.
             var foreign = Path.Combine(pg.Root, "foreign");
             Directory.CreateDirectory(foreign);
-            ThrowawayCluster.Run("chown", "nobody:nogroup", foreign);
-            ThrowawayCluster.Run("chmod", "0777", foreign);
+            TestProcess.Check("chown", "nobody:nogroup", foreign);
+            TestProcess.Check("chmod", "0777", foreign);
             var refused = _ps.Invoke("Restore-PlatformCluster -Profile $args[0] -BackupPath $args[1] -DataDirectory $args[2] -Stop -Confirm:$false",
                 pg.ProfilePath, backup.Path, foreign);
             Assert.Equal("PlatformRestoreTargetNotOwned", refused.ErrorId);
             Assert.Contains("belongs to user id", refused.ErrorMessage, StringComparison.Ordinal);
             Assert.Empty(Directory.EnumerateFileSystemEntries(foreign));
-            Assert.Equal("777 65534", ThrowawayCluster.Run("stat", "-c", "%a %u", foreign).Trim());
+            Assert.Equal("777 65534", TestProcess.Check("stat", "-c", "%a %u", foreign).Trim());
 
             // A symbolic link to a folder is refused too.
             var link = Path.Combine(pg.Root, "link");
@@ -143,10 +143,10 @@ namespace PlatformOps.Tests.Wal
             {
                 restore.ShouldSucceed();
                 Assert.True(seen.IsEmpty, "readable by others during the copy: " + string.Join(", ", seen.Take(5).Select(p => $"{p.Key} {p.Value}")));
-                Assert.Equal("700 postgres", ThrowawayCluster.Run("stat", "-c", "%a %U", target).Trim());
-                var modes = ThrowawayCluster.Run("find", target, "-perm", "/077", "-printf", "%m %p\\n").Trim();
+                Assert.Equal("700 postgres", TestProcess.Check("stat", "-c", "%a %U", target).Trim());
+                var modes = TestProcess.Check("find", target, "-perm", "/077", "-printf", "%m %p\\n").Trim();
                 Assert.True(modes.Length == 0, "readable by others after the restore: " + modes);
-                Assert.Equal("600", ThrowawayCluster.Run("stat", "-c", "%a", Path.Combine(target, "global", "1260")).Trim()); // pg_authid
+                Assert.Equal("600", TestProcess.Check("stat", "-c", "%a", Path.Combine(target, "global", "1260")).Trim()); // pg_authid
             }
             finally
             {

@@ -43,7 +43,7 @@ namespace PlatformOps.Tests.Wal
         }
 
         private string Prune(int keepMinutes, int maxMb)
-            => ThrowawayCluster.Run("sh", Path.Combine(Lab.RepositoryRoot, "tests", "lab", "exporters", "prune-wal.sh"), Archive, Backups,
+            => TestProcess.Check("sh", Path.Combine(Lab.RepositoryRoot, "tests", "lab", "exporters", "prune-wal.sh"), Archive, Backups,
                 keepMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture), maxMb.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         private string[] Left() => Directory.GetFiles(Archive).Select(f => Path.GetFileName(f)!).OrderBy(n => n, StringComparer.Ordinal).ToArray();

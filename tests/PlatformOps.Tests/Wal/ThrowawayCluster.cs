@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -8,6 +7,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
+using PlatformOps.Tests.Infrastructure;
 
 namespace PlatformOps.Tests.Wal
 {
@@ -30,13 +30,13 @@ namespace PlatformOps.Tests.Wal
             Backups = Path.Combine(Root, "backups");
             Directory.CreateDirectory(Archive);
             Directory.CreateDirectory(Backups);
-            Password = "pw-" + RandomNumberGenerator.GetHexString(20, lowercase: true);
+            Password = TestProcess.KeepSecret("pw-" + RandomNumberGenerator.GetHexString(20, lowercase: true));
             File.WriteAllText(Path.Combine(Root, "pw"), Password);
-            Run("chown", "-R", "postgres:postgres", Root);
-            Run("chmod", "0755", Root);
-            Run("chmod", "0600", Path.Combine(Root, "pw"));
+            TestProcess.Check("chown", "-R", "postgres:postgres", Root);
+            TestProcess.Check("chmod", "0755", Root);
+            TestProcess.Check("chmod", "0600", Path.Combine(Root, "pw"));
             Port = FreePort();
-            AsPostgres(Path.Combine(Bin, "initdb"), "-D", Data, "--no-sync", "-E", "UTF8", "--locale=C", "-U", "postgres",
+            TestProcess.AsPostgres(Path.Combine(Bin, "initdb"), "-D", Data, "--no-sync", "-E", "UTF8", "--locale=C", "-U", "postgres",
                 "--auth-local=trust", "--auth-host=scram-sha-256", "--pwfile", Path.Combine(Root, "pw"));
             File.Delete(Path.Combine(Root, "pw"));
             var conf = new List<string>
@@ -53,7 +53,7 @@ namespace PlatformOps.Tests.Wal
 
             PassFile = Path.Combine(Root, "pgpass");
             File.WriteAllText(PassFile, $"127.0.0.1:{Port}:*:postgres:{Password}\n");
-            Run("chmod", "0600", PassFile);
+            TestProcess.Check("chmod", "0600", PassFile);
             ProfilePath = Path.Combine(Root, "profile.json");
             File.WriteAllText(ProfilePath, JsonSerializer.Serialize(new
             {
@@ -72,18 +72,10 @@ namespace PlatformOps.Tests.Wal
         public string ProfilePath { get; }
         public int Port { get; }
 
-        public void Start() => AsPostgres(Path.Combine(Bin, "pg_ctl"), "start", "-D", Data, "-w", "-s", "-l", Path.Combine(Data, "startup.log"));
-        public void Restart() => AsPostgres(Path.Combine(Bin, "pg_ctl"), "restart", "-D", Data, "-w", "-s", "-m", "fast", "-l", Path.Combine(Data, "startup.log"));
+        public void Start() => TestProcess.AsPostgres(Path.Combine(Bin, "pg_ctl"), "start", "-D", Data, "-w", "-s", "-l", Path.Combine(Data, "startup.log"));
+        public void Restart() => TestProcess.AsPostgres(Path.Combine(Bin, "pg_ctl"), "restart", "-D", Data, "-w", "-s", "-m", "fast", "-l", Path.Combine(Data, "startup.log"));
 
-        public NpgsqlConnection Open(string database = "postgres", int? port = null)
-        {
-            var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-            {
-                Host = "127.0.0.1", Port = port ?? Port, Database = database, Username = "postgres", Password = Password, Pooling = false, Timeout = 5,
-            }.ConnectionString);
-            c.Open();
-            return c;
-        }
+        public NpgsqlConnection Open(string database = "postgres", int? port = null) => Lab.OpenPostgres(database, port ?? Port, "postgres", Password);
 
         public void Exec(string sql, int? port = null)
         {
@@ -103,7 +95,7 @@ namespace PlatformOps.Tests.Wal
         public static void StopServer(string dataDirectory)
         {
             if (File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
-                AsPostgres(Path.Combine(Bin, "pg_ctl"), "stop", "-D", dataDirectory, "-m", "immediate", "-w", "-s");
+                TestProcess.AsPostgres(Path.Combine(Bin, "pg_ctl"), "stop", "-D", dataDirectory, "-m", "immediate", "-w", "-s");
         }
 
         public void Dispose()
@@ -116,21 +108,6 @@ namespace PlatformOps.Tests.Wal
             {
                 Directory.Delete(Root, recursive: true);
             }
-        }
-
-        public static string AsPostgres(string program, params string[] args)
-            => Run("setpriv", new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", "--reset-env", "--", program }.Concat(args).ToArray());
-
-        public static string Run(string program, params string[] args)
-        {
-            var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException($"{program} {string.Join(' ', args)} took over 60 s"); }
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr.Result}{stdout.Result}");
-            return stdout.Result;
         }
 
         private static int FreePort()

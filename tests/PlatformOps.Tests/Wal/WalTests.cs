@@ -111,7 +111,7 @@ namespace PlatformOps.Tests.Wal
             using var pg = new ThrowawayCluster(archiving: true, "library");
             var library = Path.Combine(pg.Root, "library-archive");
             Directory.CreateDirectory(library);
-            ThrowawayCluster.Run("chown", "postgres:postgres", library);
+            TestProcess.Check("chown", "postgres:postgres", library);
             var enable = _ps.Invoke("Enable-PlatformWalArchiving -Profile $args[0] -ArchiveLibrary basic_archive -ArchiveDirectory $args[1] -Confirm:$false", pg.ProfilePath, library);
             enable.ShouldSucceed();
             var result = enable.Objects<WalArchivingResult>().Single();
