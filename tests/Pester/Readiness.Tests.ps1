@@ -50,7 +50,7 @@ Describe 'Test-PlatformReadiness on the lab' -Tag 'Docker' {
     }
 
     It 'writes one row per item with category, status, evidence and remedy, grouped by category in the default view' {
-        $Rows.Count | Should -Be 24
+        $Rows.Count | Should -Be 25
         $Rows | ForEach-Object {
             $_.Category | Should -BeIn 'Infrastructure', 'Security', 'DataManagement', 'Quality', 'Documentation'
             "$($_.Status)" | Should -BeIn 'Pass', 'Warn', 'Fail', 'Skipped'

@@ -84,7 +84,9 @@ namespace PlatformOps.Maintenance
             {
                 foreach (var file in Directory.EnumerateFiles(folder, name + ".*"))
                 {
-                    var suffix = Path.GetFileName(file).Substring(name.Length + 1);
+                    var fileName = Path.GetFileName(file);
+                    if (fileName.Length <= name.Length + 1) continue; // the log itself also matches "name.*"
+                    var suffix = fileName.Substring(name.Length + 1);
                     if (int.TryParse(suffix, out var n) && n > 0) rotated.Add((n, file));
                 }
             }
