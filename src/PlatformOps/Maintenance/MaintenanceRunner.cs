@@ -94,6 +94,10 @@ namespace PlatformOps.Maintenance
 
             using (held)
             {
+                // The run starts when it holds the lock; the wait before is a figure of its own.
+                var waited = DateTime.UtcNow - run.StartedAt;
+                if (waited >= TimeSpan.FromSeconds(1)) run.Figures["lockWaitSeconds"] = Math.Round(waited.TotalSeconds, 1);
+                run.StartedAt = DateTime.UtcNow;
                 result.Interrupted = RecoverInterrupted(request, result);
                 MaintenanceLock.WriteMarker(plan.MarkerPath, new RunMarker
                 {
