@@ -127,14 +127,15 @@ namespace PlatformOps.Tests.Maintenance
         [Fact]
         public void The_log_rotates_and_keeps_only_LogKeep_files_every_line_whole()
         {
-            var plan = Plan(m => { m["LogMaxMB"] = 0.001; m["LogKeep"] = 2; }); // about 1 KB: rotates every few runs
-            for (var i = 0; i < 12; i++) MaintenanceRunner.Run(Request(plan), _ => new JobOutcome { Message = new string('x', 200) }, CancellationToken.None);
+            var plan = Plan(m => { m["LogMaxMB"] = 0.01; m["LogKeep"] = 2; }); // 10 KB: rotates every few runs
+            for (var i = 0; i < 30; i++) MaintenanceRunner.Run(Request(plan), _ => new JobOutcome { Message = new string('x', 2000) }, CancellationToken.None);
             var files = MaintenanceLog.Files(plan.LogPath);
             Assert.Equal(new[] { plan.LogPath + ".2", plan.LogPath + ".1", plan.LogPath }, files);
-            foreach (var f in files) Assert.True(new FileInfo(f).Length <= 1100, $"{f} is {new FileInfo(f).Length} bytes");
+            foreach (var f in files) Assert.True(new FileInfo(f).Length <= 10 * 1048.576, $"{f} is {new FileInfo(f).Length} bytes");
             var runs = MaintenanceLog.Read(plan.LogPath, out var damaged);
             Assert.Equal(0, damaged);
-            Assert.InRange(runs.Count, 3, 11);
+            Assert.InRange(runs.Count, 3, 15);
+            Assert.Equal(runs.Last().RunId, MaintenanceLog.Read(plan.LogPath, out _).Last().RunId);
             Assert.False(File.Exists(plan.LogPath + ".3"));
         }
 
@@ -152,16 +153,11 @@ namespace PlatformOps.Tests.Maintenance
                 var first = MaintenanceRunner.Run(Request(plan), _ => new JobOutcome(), CancellationToken.None);
                 Assert.Null(first.LogError);
                 var before = File.ReadAllBytes(log);
-                // Fill the disk to the last byte.
-                using (var fill = new FileStream(Path.Combine(disk, "fill"), FileMode.Create))
-                {
-                    var block = new byte[4096];
-                    try { while (true) { fill.Write(block, 0, block.Length); fill.Flush(true); } }
-                    catch (IOException) { }
-                    try { while (true) { fill.Write(block, 0, 1); fill.Flush(true); } }
-                    catch (IOException) { }
-                }
-                var result = MaintenanceRunner.Run(Request(plan), _ => new JobOutcome { Message = new string('y', 3000) }, CancellationToken.None);
+                // Fill the disk to the last byte (dd stops with "No space left on device").
+                MaintenanceFolder.Run("dd", "if=/dev/zero", "of=" + Path.Combine(disk, "fill"), "bs=1k");
+                MaintenanceFolder.Run("dd", "if=/dev/zero", "of=" + Path.Combine(disk, "fill2"), "bs=1");
+                Assert.Equal(0, new DriveInfo(disk).AvailableFreeSpace);
+                var result = MaintenanceRunner.Run(Request(plan), _ => new JobOutcome { Message = new string('y', 6000) } /* more than the 4 KB page the log's last line left room in */, CancellationToken.None);
                 Assert.Equal(MaintenanceOutcome.Succeeded, result.Run.Outcome);
                 Assert.Equal(74, result.Run.ExitCode);
                 Assert.Equal("PlatformMaintenanceLogNotWritten", result.LogError!.ErrorId);
