@@ -239,6 +239,8 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
             $p.Backup = @{ Path = $BackupPath }
             $p.Roles = @{ ReadRole = 'rdy_read'; WriteRole = 'rdy_write'; AdminRole = 'rdy_admin'; Schemas = @('rdy_app'); Services = @{ rdy_svc_api = 'write'; rdy_svc_ui = 'read' } }
             $p.Readiness.StatePath = Join-Path $Work 'state-prepared'   # one state: the Quality item reads the acceptance run
+            # Scheduled maintenance in a crontab file that no cron daemon reads: the maintenance item judges its run log.
+            $p.Maintenance = @{ StatePath = (Join-Path $Work 'maintenance-prepared'); CrontabPath = (Join-Path $Work 'crontab-prepared') }
             $p | ConvertTo-Json -Depth 8 | Set-Content $path
             $path
         }
@@ -248,6 +250,8 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
         $null = Invoke-PlatformBackup -Profile $Prepared -Database $lab.Postgres.Database | Test-PlatformBackup -Profile $Prepared -Restore
         $null = Invoke-PlatformWalSwitch -Profile $Prepared
         $script:Acceptance = Invoke-PlatformTest -Profile $Prepared -Output None
+        $null = Install-PlatformMaintenance -Profile $Prepared -Scheduler Cron -Job Readiness
+        $null = Invoke-PlatformMaintenance -Profile $Prepared -Job Readiness
 
         $script:Baseline = Test-PlatformReadiness -Profile $Prepared
         $script:BaselineScore = $Baseline | Get-PlatformHealthScore -Profile $Prepared
