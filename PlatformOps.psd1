@@ -28,6 +28,11 @@
         'New-PlatformCertificateAuthority'
         'New-PlatformCertificateRequest'
         'Restore-PlatformCluster'
+        'Get-PlatformMaintenance'
+        'Install-PlatformMaintenance'
+        'Invoke-PlatformMaintenance'
+        'Uninstall-PlatformMaintenance'
+        'Get-PlatformMaintenanceLog'
         'Get-PlatformContainer'
         'Restore-PlatformDatabase'
         'New-PlatformEnvTemplate'
@@ -65,6 +70,7 @@
         'PlatformOps.Secrets.format.ps1xml'
         'PlatformOps.Roles.format.ps1xml'
         'PlatformOps.Wal.format.ps1xml'
+        'PlatformOps.Maintenance.format.ps1xml'
     )
 
     PrivateData          = @{

@@ -46,7 +46,7 @@ Describe 'Test-PlatformReadiness on the lab' -Tag 'Docker' {
     }
 
     It 'writes one row per item with category, status, evidence and remedy, grouped by category in the default view' {
-        $Rows.Count | Should -Be 24
+        $Rows.Count | Should -Be 25
         $Rows | ForEach-Object {
             $_.Category | Should -BeIn 'Infrastructure', 'Security', 'DataManagement', 'Quality', 'Documentation'
             "$($_.Status)" | Should -BeIn 'Pass', 'Warn', 'Fail', 'Skipped'
@@ -230,6 +230,8 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
             # platform states its budget: one that a test run's growth does not reach within a day.
             $p.Wal = @{ ArchiveBudgetGB = 1000 }
             $p.Readiness.StatePath = Join-Path $Work 'state-prepared'   # one state: the Quality item reads the acceptance run
+            # Scheduled maintenance in a crontab file that no cron daemon reads: the maintenance item judges its run log.
+            $p.Maintenance = @{ StatePath = (Join-Path $Work 'maintenance-prepared'); CrontabPath = (Join-Path $Work 'crontab-prepared') }
             $p | ConvertTo-Json -Depth 8 | Set-Content $path
             $path
         }
@@ -239,6 +241,8 @@ Describe 'A fully prepared lab, then one fault at a time' -Tag 'Docker' -Skip:($
         $null = Invoke-PlatformBackup -Profile $Prepared -Database $LabDatabase | Test-PlatformBackup -Profile $Prepared -Restore
         $null = Invoke-PlatformWalSwitch -Profile $Prepared
         $script:Acceptance = Invoke-PlatformTest -Profile $Prepared -Output None
+        $null = Install-PlatformMaintenance -Profile $Prepared -Scheduler Cron -Job Readiness
+        $null = Invoke-PlatformMaintenance -Profile $Prepared -Job Readiness
 
         $script:Baseline = Test-PlatformReadiness -Profile $Prepared
         $script:BaselineScore = $Baseline | Get-PlatformHealthScore -Profile $Prepared

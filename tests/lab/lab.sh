@@ -3,7 +3,8 @@
 # for the PlatformOps module's integration tests. See tests/lab/README.md.
 #
 #   lab.sh install [--test-tools]  apt-get install what is missing (Debian/Ubuntu, root); else say what is missing
-#                                  (--test-tools: also chromium and prometheus's promtool, which the tests use)
+#                                  (--test-tools: also chromium, prometheus's promtool and systemd's systemd-analyze,
+#                                  which the tests use)
 #   lab.sh up [--no-docker]        Docker mode: dockerd (if needed) + 19 containers; --no-docker: plain pg + redis
 #   lab.sh plain-up                same as `up --no-docker`
 #   lab.sh down [--no-docker] [--purge]   stop what the lab started (--purge also deletes the lab root)
@@ -132,6 +133,9 @@ cmd_install() {
     # What the test suite itself uses: Chromium opens the readiness report, promtool parses its Prometheus output.
     command -v chromium >/dev/null     || missing+=(chromium)
     command -v promtool >/dev/null     || missing+=(prometheus)
+    # systemd-analyze verify judges the maintenance units (systemd need not be PID 1); busybox's crond (above) runs
+    # the maintenance crontab in the tests, with a spool folder of its own.
+    command -v systemd-analyze >/dev/null || missing+=(systemd)
   fi
   if [[ ${#missing[@]} -eq 0 ]]; then
     log "install: everything is present (PostgreSQL $(basename "$(dirname "$(find_pg_bin)")"), redis, docker, docker-compose, busybox, openssl, curl)"

@@ -27,6 +27,8 @@ namespace PlatformOps.Common
         public WalSettings? Wal { get; set; }
         /// <summary>The database role model (groups, service logins, owner roles). Null: the reference platform's model.</summary>
         public RoleSettings? Roles { get; set; }
+        /// <summary>Scheduled maintenance (Install-PlatformMaintenance): jobs, schedules, run log, failure webhook. Null: every default.</summary>
+        public MaintenanceSettings? Maintenance { get; set; }
 
         /// <summary>The file this profile was read from, if any.</summary>
         [JsonIgnore]
@@ -83,6 +85,7 @@ namespace PlatformOps.Common
                 Backup.ManifestKeyFile = Rooted(Backup.ManifestKeyFile);
             }
             Readiness?.ResolvePaths(Rooted);
+            Maintenance?.ResolvePaths(Rooted);
         }
     }
 

@@ -128,6 +128,64 @@ namespace PlatformOps.Common
             return Convert.ToInt32(method.Invoke(null, new object[] { path }), System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        [DllImport("libc", SetLastError = true, EntryPoint = "flock")]
+        private static extern int Flock(SafeFileHandle fd, int operation);
+
+        [DllImport("libc", SetLastError = true, EntryPoint = "symlink")]
+        private static extern int Symlink([MarshalAs(UnmanagedType.LPStr)] string target, [MarshalAs(UnmanagedType.LPStr)] string path);
+
+        [DllImport("libc", SetLastError = true, EntryPoint = "readlink")]
+        private static extern long Readlink([MarshalAs(UnmanagedType.LPStr)] string path, byte[] buffer, long size);
+
+        /// <summary>
+        /// Opens (creating with mode 0600) a lock file and takes an exclusive flock(2) on it without waiting; null when
+        /// another open file description holds it. The descriptor is close-on-exec, so children never inherit the lock,
+        /// and the kernel releases it when this process dies however it dies. On Windows: an exclusive FileStream.
+        /// </summary>
+        public static IDisposable? TryLockExclusive(string path)
+        {
+            if (!IsUnix)
+            {
+                try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+                catch (IOException) { return null; }
+            }
+            const int ReadWrite = 0x0002;
+            var flags = ReadWrite | (RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? 0x0200 | 0x1000000 : 0x0040 | 0x80000); // O_CREAT | O_CLOEXEC
+            var fd = Open(path, flags, 0x180);
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                throw new IOException($"Cannot open the lock file '{path}': {new Win32Exception(errno).Message}", errno);
+            }
+            var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            const int LockExclusive = 2, LockNonBlocking = 4;
+            if (Flock(handle, LockExclusive | LockNonBlocking) == 0) return handle;
+            var error = Marshal.GetLastWin32Error();
+            handle.Dispose();
+            if (error == 11 || error == 35) return null; // EWOULDBLOCK (Linux, BSD)
+            throw new IOException($"Cannot lock '{path}': {new Win32Exception(error).Message}", error);
+        }
+
+        /// <summary>Creates a symbolic link at <paramref name="path"/> pointing to <paramref name="target"/> (Unix only).</summary>
+        public static void CreateSymbolicLink(string path, string target)
+        {
+            if (!IsUnix) throw new PlatformNotSupportedException("Symbolic links are made on Unix only.");
+            if (Symlink(target, path) != 0)
+            {
+                var errno = Marshal.GetLastWin32Error();
+                throw new IOException($"Cannot link '{path}' to '{target}': {new Win32Exception(errno).Message}", errno);
+            }
+        }
+
+        /// <summary>The target of a symbolic link, or null when the path is not one (or does not exist).</summary>
+        public static string? ReadLink(string path)
+        {
+            if (!IsUnix) return null;
+            var buffer = new byte[4096];
+            var n = Readlink(path, buffer, buffer.Length);
+            return n < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n);
+        }
+
         /// <summary>Renames over an existing file atomically (rename(2) on Unix, File.Replace on Windows).</summary>
         public static void ReplaceOrMove(string source, string destination)
         {

@@ -119,18 +119,6 @@ namespace PlatformOps.Readiness
         }
 
         /// <summary>Readiness.StatePath, else $XDG_STATE_HOME/platformops/&lt;profile name&gt; (~/.local/state on Unix, %LOCALAPPDATA% on Windows).</summary>
-        public static string StateDirectoryOf(PlatformProfile profile)
-        {
-            if (!string.IsNullOrEmpty(profile.Readiness?.StatePath)) return profile.Readiness!.StatePath!;
-            string root;
-            var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-            if (!string.IsNullOrEmpty(xdg)) root = xdg!;
-            else if (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows))
-                root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
-            else
-                root = System.IO.Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-            var safe = new string(profile.Name.Select(c => char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' ? c : '_').ToArray());
-            return System.IO.Path.Combine(root, "platformops", string.IsNullOrEmpty(safe) ? "platform" : safe);
-        }
+        public static string StateDirectoryOf(PlatformProfile profile) => PlatformStateFolder.Of(profile);
     }
 }

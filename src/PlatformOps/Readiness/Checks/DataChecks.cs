@@ -13,6 +13,7 @@ namespace PlatformOps.Readiness
         {
             foreach (var item in WalItems(plan)) yield return item;
             foreach (var item in BackupItems(plan)) yield return item;
+            yield return MaintenanceItem();
             yield return Item("data.redis-persistence", Data, "Redis persistence is on and its last save succeeded",
                 "Get-PlatformRedisStatus", "RDB or AOF on, last save ok", RedisPersistenceAsync);
         }
