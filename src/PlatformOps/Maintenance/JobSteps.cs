@@ -9,7 +9,6 @@ using System.Management.Automation.Runspaces;
 using System.Text.RegularExpressions;
 using System.Threading;
 using PlatformOps.Common;
-using PlatformOps.Profile;
 
 namespace PlatformOps.Maintenance
 {

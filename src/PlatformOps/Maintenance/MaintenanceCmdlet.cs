@@ -9,7 +9,7 @@ namespace PlatformOps.Maintenance
         /// <summary>The plan of the profile in force; a terminating error when there is no profile or it is not valid.</summary>
         protected MaintenancePlan RequirePlan()
         {
-            Profile.PlatformProfile? profile = null;
+            PlatformProfile? profile = null;
             try
             {
                 profile = EffectiveProfile;

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PlatformOps.Profile;
+using PlatformOps.Common;
 
 namespace PlatformOps.Maintenance
 {

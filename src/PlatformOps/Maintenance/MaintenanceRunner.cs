@@ -166,7 +166,7 @@ namespace PlatformOps.Maintenance
             run.Outcome = outcome;
             run.ExitCode = MaintenanceExitCodes.Of(outcome);
             run.EndedAt = DateTime.UtcNow;
-            run.Message = message == null ? null : Secrets.Redact(message);
+            run.Message = message == null ? null : Sensitive.Redact(message);
         }
 
         /// <summary>Writes the run's line; a log that cannot be written turns a success into exit code 74.</summary>

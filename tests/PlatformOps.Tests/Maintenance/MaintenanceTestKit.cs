@@ -4,7 +4,7 @@ using System.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PlatformOps.Maintenance;
-using PlatformOps.Profile;
+using PlatformOps.Common;
 using PlatformOps.Tests.Certificates;
 using PlatformOps.Tests.Infrastructure;
 
@@ -78,7 +78,11 @@ namespace PlatformOps.Tests.Maintenance
             yield return Lab.RedisPassword;
         }
 
-        public static (int ExitCode, string Output) Run(string file, params string[] arguments) => Tool.Run(file, arguments);
+        public static (int ExitCode, string Output) Run(string file, params string[] arguments)
+        {
+            var result = TestProcess.Run(file, arguments);
+            return (result.ExitCode, result.Output);
+        }
 
         public void Dispose()
         {

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using PlatformOps.Maintenance;
-using PlatformOps.Profile;
+using PlatformOps.Common;
 using Xunit;
 
 namespace PlatformOps.Tests.Maintenance

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace PlatformOps.Profile
+namespace PlatformOps.Common
 {
     /// <summary>
     /// The profile's Maintenance section: which scheduled jobs Install-PlatformMaintenance installs, when they run, how
