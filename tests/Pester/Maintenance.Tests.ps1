@@ -112,12 +112,16 @@ Describe 'Invoke-PlatformMaintenance as a scheduler runs it' -Tag 'Plain' {
     }
 
     It 'a run killed mid-way releases the lock, and the next run logs it as Interrupted' {
-        $profile = New-MaintenanceProfile 'killed'
-        $null = Invoke-PlatformBackup -Profile $profile
+        # The run to kill is one that cannot finish first: a WalSync whose script sleeps for minutes (a Verify job was
+        # used before, and on an idle machine it finished before the kill, exit 0).
+        $script = Join-Path $Work 'endless-sync.ps1'
+        Set-Content -Path $script -Value 'param($Profile) Start-Sleep -Seconds 300'
+        $profile = New-MaintenanceProfile 'killed' -Maintenance @{ Jobs = @{ WalSync = @{ Script = $script } } }
         $marker = Join-Path $Work 'killed/state/maintenance.run.json'
-        $a = Start-Run $profile Verify
+        $a = Start-Run $profile WalSync
         Wait-Until { Test-Path $marker } 60 'the run to take the lock'
-        Start-Sleep -Seconds 2
+        Start-Sleep -Seconds 1
+        $a.Process.HasExited | Should -BeFalse -Because 'the run must still hold the lock when it is killed'
         & kill -KILL $a.Process.Id
         $a.Process.WaitForExit(30000) | Should -BeTrue
         $a.Process.ExitCode | Should -Be 137
@@ -126,7 +130,7 @@ Describe 'Invoke-PlatformMaintenance as a scheduler runs it' -Tag 'Plain' {
         $r = Wait-Run (Start-Run $profile Readiness)
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Match 'was interrupted'
-        $lost = Get-PlatformMaintenanceLog -Profile $profile -Job Verify -Failed
+        $lost = Get-PlatformMaintenanceLog -Profile $profile -Job WalSync -Failed
         $lost.Outcome | Should -Be 'Interrupted'
         $lost.ProcessId | Should -Be $a.Process.Id
         $lost.Message | Should -Match 'killed or the machine stopped'
