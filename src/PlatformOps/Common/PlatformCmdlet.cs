@@ -42,6 +42,22 @@ namespace PlatformOps.Common
             }
         }
 
+        /// <summary>The profile in force, or a terminating error (the caller's id, category and advice) when there is none.</summary>
+        protected PlatformProfile RequireProfile(string errorId, ErrorCategory category, string message)
+        {
+            PlatformProfile? profile = null;
+            try
+            {
+                profile = EffectiveProfile;
+            }
+            catch (PlatformOpsException ex)
+            {
+                Fail(ex);
+            }
+            if (profile == null) Fail(errorId, category, null, message);
+            return profile!;
+        }
+
         protected override void BeginProcessing()
         {
             _cancellation ??= new CancellationTokenSource();

@@ -9,21 +9,11 @@ namespace PlatformOps.Maintenance
         /// <summary>The plan of the profile in force; a terminating error when there is no profile or it is not valid.</summary>
         protected MaintenancePlan RequirePlan()
         {
-            PlatformProfile? profile = null;
+            var profile = RequireProfile("PlatformMaintenanceProfileMissing", ErrorCategory.InvalidArgument,
+                "No platform profile: pass -Profile <path>, run Import-PlatformProfile, or set $env:PLATFORMOPS_PROFILE. Scheduled maintenance is defined by a profile's Maintenance section.");
             try
             {
-                profile = EffectiveProfile;
-            }
-            catch (PlatformOpsException ex)
-            {
-                Fail(ex);
-            }
-            if (profile == null)
-                Fail("PlatformMaintenanceProfileMissing", ErrorCategory.InvalidArgument, null,
-                    "No platform profile: pass -Profile <path>, run Import-PlatformProfile, or set $env:PLATFORMOPS_PROFILE. Scheduled maintenance is defined by a profile's Maintenance section.");
-            try
-            {
-                return MaintenancePlan.From(profile!);
+                return MaintenancePlan.From(profile);
             }
             catch (MaintenanceException ex)
             {

@@ -16,21 +16,8 @@ namespace PlatformOps.Readiness
 
         /// <summary>The profile in force, or a terminating error that says how to load one.</summary>
         protected PlatformProfile RequireProfile()
-        {
-            PlatformProfile? profile = null;
-            try
-            {
-                profile = EffectiveProfile;
-            }
-            catch (PlatformOpsException ex)
-            {
-                Fail(ex);
-            }
-            if (profile == null)
-                Fail("PlatformProfileNotLoaded", ErrorCategory.ObjectNotFound, null,
-                    "No platform profile is loaded, so there is no platform to check. Run Import-PlatformProfile -Path <file>, pass -Profile, or set $env:PLATFORMOPS_PROFILE.");
-            return profile!;
-        }
+            => RequireProfile("PlatformProfileNotLoaded", ErrorCategory.ObjectNotFound,
+                "No platform profile is loaded, so there is no platform to check. Run Import-PlatformProfile -Path <file>, pass -Profile, or set $env:PLATFORMOPS_PROFILE.");
 
         protected ReadinessPlan BuildPlan(PlatformProfile profile, ICollection<ReadinessCategory>? categories)
         {
